@@ -20,10 +20,17 @@ function(meridian_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
-  gtest_discover_tests(${name}
-    DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}"
-    ENVIRONMENT "MERIDIAN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;MERIDIAN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  # Where tests find the programs and their data (also overridable by the
+  # environment variables MERIDIAN_BIN_DIR / MERIDIAN_SOURCE_DIR).
+  target_compile_definitions(${name} PRIVATE
+    MERIDIAN_TEST_BIN_DIR="${CMAKE_BINARY_DIR}/bin"
+    MERIDIAN_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  set(props TIMEOUT ${ARG_TIMEOUT}
+    ENVIRONMENT "MERIDIAN_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  if(ARG_LABELS)
+    list(APPEND props LABELS "${ARG_LABELS}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # meridian_benchmark(NAME SOURCES ... DEPS ...): a Google Benchmark binary (not a test).

@@ -1,0 +1,39 @@
+// Prometheus metrics served at /metrics (prometheus-cpp), one endpoint per
+// daemon on its own port.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace meridian::metrics {
+
+// Owns the HTTP exposer and the registry. Thread-safe (prometheus-cpp's
+// metrics are atomics; scraping runs on the exposer's threads).
+class MetricsServer {
+ public:
+  // `listen` is "host:port"; port 0 picks a free port.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
+      const std::string& listen);
+  ~MetricsServer();
+
+  prometheus::Registry& registry() { return *registry_; }
+  std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+  int port() const { return port_; }
+  const std::string& address() const { return address_; }
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  int port_ = 0;
+  std::string address_;
+};
+
+}  // namespace meridian::metrics

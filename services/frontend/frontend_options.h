@@ -1,0 +1,24 @@
+// meridian-frontend's options (flags and config keys of the same names).
+#pragma once
+
+#include <string>
+
+#include "common/options/options.h"
+
+namespace meridian::frontend {
+
+struct FrontendOptions {
+  std::string client_listen = "0.0.0.0:4222";  // NATS clients; port 0 picks one
+  std::string http_listen;                     // monitoring; empty = off
+  std::string router;                          // router gRPC address
+  std::string auth_service;                    // auth gRPC address
+  std::string server_name;
+  bool jetstream = false;                      // JetStream reachable through the router
+  std::string user;
+  std::string pass;
+  std::string auth_token;
+
+  void Register(options::OptionSet& set);
+};
+
+}  // namespace meridian::frontend

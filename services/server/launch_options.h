@@ -1,0 +1,56 @@
+// The launcher's options: nats-server's command-line flags and the subset of
+// its configuration file Meridian supports so far. Anything nats-server knows
+// that Meridian does not support yet is rejected with its name (and, from a
+// file, its file:line:column), never silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace meridian::launcher {
+
+struct LaunchOptions {
+  // Server.
+  std::string host = "0.0.0.0";
+  int64_t port = 4222;           // -1: random
+  std::string http_host;         // default: host
+  int64_t http_port = 0;         // 0: monitoring off; -1: random
+  std::string server_name;
+  std::string config_file;
+  std::string pid_file;
+  std::string ports_file_dir;
+  bool test_config = false;
+  bool help = false;
+  bool version = false;
+  // Logging.
+  std::string log_file;
+  bool debug = false;
+  bool trace = false;
+  bool debug_and_trace = false;
+  // JetStream.
+  bool jetstream = false;
+  std::string store_dir;
+  int64_t max_memory_store = -1;
+  int64_t max_file_store = -1;
+  // Authorization (single user or token, until the auth service issue).
+  std::string user;
+  std::string pass;
+  std::string auth_token;
+  // Meridian's own.
+  std::string admin_listen;       // default 127.0.0.1:8223, or :0 when port is -1
+  std::string metrics_listen = "127.0.0.1:0";
+  std::string run_dir;            // unix sockets of the suite; default a fresh temp dir
+};
+
+// Parses argv then the config file named by -c (flags win, as in
+// nats-server). Errors are one line, ready to print after "meridian-server: ".
+// A --help or --version request is reported through the options.
+[[nodiscard]] absl::StatusOr<LaunchOptions> ParseLaunchOptions(int argc, const char* const* argv);
+
+// The usage text (nats-server's layout, Meridian's supported set).
+std::string LaunchUsage();
+
+}  // namespace meridian::launcher

@@ -1,0 +1,287 @@
+#include "services/server/launcher.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/admin/admin_service.h"
+#include "common/daemon/daemon.h"
+#include "common/lifecycle/lifecycle.h"
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/rpc/rpc.h"
+#include "common/version/version.h"
+#include "services/server/launch_options.h"
+#include "services/server/ports_file.h"
+#include "services/server/supervisor.h"
+
+namespace meridian::launcher {
+namespace {
+
+constexpr char kProgram[] = "meridian-server";
+
+int Fail(const absl::Status& s) {
+  std::fprintf(stderr, "%s: %s\n", kProgram, std::string(s.message()).c_str());
+  return 1;
+}
+
+std::string SelfDir() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = 0;
+  return std::filesystem::path(buf).parent_path().string();
+}
+
+// Binds and releases a TCP port, so "address in use" is reported by the
+// launcher in one line before any child starts.
+absl::Status CheckPortFree(const std::string& host, int64_t port, absl::string_view what) {
+  if (port <= 0) return absl::OkStatus();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::OkStatus();
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return absl::OkStatus();  // a name, or IPv6: the child reports problems itself
+  }
+  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    // Worded as Go's net package words it, as nats-server prints it.
+    return absl::UnavailableError(absl::StrCat("listen tcp ", host, ":", port, " (", what,
+                                               "): bind: ", absl::AsciiStrToLower(std::strerror(err))));
+  }
+  return absl::OkStatus();
+}
+
+std::string HostPortFromListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+// Admin answers of the launcher: its members are its children.
+class LauncherHooks : public admin::AdminHooks {
+ public:
+  explicit LauncherHooks(const Supervisor* supervisor) : supervisor_(supervisor) {}
+  absl::Status ListMembers(admin::v1::ListMembersResponse* out) override {
+    admin::v1::Member* self = out->add_members();
+    if (self_ != nullptr) *self->mutable_info() = *self_;
+    self->mutable_health()->set_status(admin::v1::HEALTH_STATUS_SERVING);
+    for (admin::v1::Member& m : supervisor_->Snapshot()) *out->add_members() = std::move(m);
+    return absl::OkStatus();
+  }
+
+ private:
+  const Supervisor* supervisor_;
+};
+
+std::vector<std::string> LogArgs(const LaunchOptions& o) {
+  std::vector<std::string> args;
+  if (o.debug) args.push_back("-D");
+  if (o.trace) args.push_back("-V");
+  if (!o.log_file.empty()) args.insert(args.end(), {"-l", o.log_file});
+  return args;
+}
+
+std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run_dir,
+                                  const std::string& bin_dir, const std::string& name) {
+  auto sock = [&](absl::string_view kind) { return absl::StrCat("unix:", run_dir, "/", kind, ".sock"); };
+  auto base = [&](absl::string_view kind) {
+    ChildSpec spec;
+    spec.kind = std::string(kind);
+    spec.binary = absl::StrCat(bin_dir, "/meridian-", kind);
+    spec.grpc_address = sock(kind);
+    spec.args = {"--name", absl::StrCat(name, "-", kind), "--grpc_listen", spec.grpc_address,
+                 "--metrics_listen", "127.0.0.1:0"};
+    for (std::string& a : LogArgs(o)) spec.args.push_back(std::move(a));
+    return spec;
+  };
+  std::vector<ChildSpec> specs;
+  ChildSpec auth = base("auth");
+  if (!o.user.empty()) auth.args.insert(auth.args.end(), {"--user", o.user, "--pass", o.pass});
+  if (!o.auth_token.empty()) auth.args.insert(auth.args.end(), {"--auth", o.auth_token});
+  specs.push_back(std::move(auth));
+  specs.push_back(base("router"));
+  if (o.jetstream) {
+    ChildSpec js = base("jetstream");
+    js.args.insert(js.args.end(), {"--router", sock("router")});
+    std::string store = o.store_dir.empty()
+                            ? (std::filesystem::temp_directory_path() / "nats").string()
+                            : o.store_dir;
+    js.args.insert(js.args.end(), {"--store_dir", store});
+    if (o.max_memory_store >= 0) {
+      js.args.insert(js.args.end(), {"--max_memory_store", absl::StrCat(o.max_memory_store)});
+    }
+    if (o.max_file_store >= 0) {
+      js.args.insert(js.args.end(), {"--max_file_store", absl::StrCat(o.max_file_store)});
+    }
+    specs.push_back(std::move(js));
+  }
+  ChildSpec links = base("links");
+  links.args.insert(links.args.end(), {"--router", sock("router")});
+  specs.push_back(std::move(links));
+  ChildSpec fe = base("frontend");
+  fe.args.insert(fe.args.end(),
+                 {"--router", sock("router"), "--auth_service", sock("auth"), "--client_listen",
+                  absl::StrCat(o.host, ":", o.port == -1 ? 0 : o.port), "--server_name", name});
+  if (o.http_port != 0) {
+    fe.args.insert(fe.args.end(), {"--http_listen", absl::StrCat(o.http_host, ":",
+                                                                 o.http_port == -1 ? 0 : o.http_port)});
+  }
+  if (o.jetstream) fe.args.push_back("--jetstream");
+  if (!o.user.empty()) fe.args.insert(fe.args.end(), {"--user", o.user, "--pass", o.pass});
+  if (!o.auth_token.empty()) fe.args.insert(fe.args.end(), {"--auth", o.auth_token});
+  specs.push_back(std::move(fe));
+  return specs;
+}
+
+}  // namespace
+
+int RunLauncher(int argc, char** argv) {
+  lifecycle::BlockSignals();
+  absl::StatusOr<LaunchOptions> parsed = ParseLaunchOptions(argc, argv);
+  if (!parsed.ok()) return Fail(parsed.status());
+  LaunchOptions& o = *parsed;
+  if (o.help) {
+    std::fputs(LaunchUsage().c_str(), stdout);
+    return 0;
+  }
+  if (o.version) {
+    std::printf("%s: v%s (meridian v%s)\n", kProgram, kNatsCompatVersion, kVersion);
+    return 0;
+  }
+  if (o.test_config) {
+    if (o.config_file.empty()) return Fail(absl::InvalidArgumentError("-t needs -c <file>"));
+    std::printf("%s: configuration file %s is valid\n", kProgram, o.config_file.c_str());
+    return 0;
+  }
+  if (absl::Status s = log::Init({.debug = o.debug, .trace = o.trace, .file = o.log_file,
+                                  .prefix = "server"});
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (absl::Status s = CheckPortFree(o.host, o.port, "client"); !s.ok()) return Fail(s);
+  if (absl::Status s = CheckPortFree(o.http_host, o.http_port, "monitoring"); !s.ok()) return Fail(s);
+
+  std::string name = o.server_name.empty() ? "meridian" : o.server_name;
+  std::string run_dir = o.run_dir;
+  bool own_run_dir = run_dir.empty();
+  if (own_run_dir) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "meridian-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return Fail(absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno))));
+    }
+    run_dir = tmpl;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(run_dir, ec);
+  }
+  auto cleanup_run_dir = [&] {
+    if (!own_run_dir) return;
+    std::error_code ec;
+    std::filesystem::remove_all(run_dir, ec);
+  };
+
+  if (absl::Status s = lifecycle::WritePidFile(o.pid_file); !s.ok()) {
+    cleanup_run_dir();
+    return Fail(s);
+  }
+  auto metrics = metrics::MetricsServer::Start(o.metrics_listen);
+  if (!metrics.ok()) {
+    cleanup_run_dir();
+    return Fail(metrics.status());
+  }
+  Supervisor supervisor(&(*metrics)->registry());
+  LauncherHooks hooks(&supervisor);
+  admin::AdminService admin_service(
+      admin::Identity{.id = absl::StrCat("server-", ::getpid()), .name = name, .kind = "server",
+                      .config_digest = daemon::FileDigest(o.config_file)},
+      &hooks);
+  auto grpc_server = rpc::GrpcServer::Start(o.admin_listen, {&admin_service});
+  if (!grpc_server.ok()) {
+    cleanup_run_dir();
+    return Fail(absl::UnavailableError(
+        absl::StrCat("admin listen ", o.admin_listen, ": ", grpc_server.status().message())));
+  }
+
+  MLOG_INFO("Starting meridian-server v", kVersion, " (nats-server compatible v",
+            kNatsCompatVersion, "), run dir ", run_dir);
+  std::vector<ChildSpec> specs = BuildSpecs(o, run_dir, SelfDir(), name);
+  if (absl::Status s = supervisor.StartAll(specs, absl::Seconds(30)); !s.ok()) {
+    (*grpc_server)->Shutdown(absl::ZeroDuration());
+    cleanup_run_dir();
+    if (!o.pid_file.empty()) ::unlink(o.pid_file.c_str());
+    return Fail(s);
+  }
+
+  admin::v1::ServerInfo frontend_info;
+  std::map<std::string, std::string> endpoints;
+  if (supervisor.FetchInfo("frontend", &frontend_info).ok()) {
+    for (const auto& [k, v] : frontend_info.endpoints()) endpoints[k] = v;
+  }
+  endpoints["admin"] = absl::StrCat("grpc://", (*grpc_server)->address());
+  admin_service.SetAddresses((*grpc_server)->address(), (*metrics)->address(), endpoints);
+  (*grpc_server)->SetServing(true);
+
+  std::string ports_file;
+  if (!o.ports_file_dir.empty()) {
+    absl::StatusOr<std::string> written = WritePortsFile(o.ports_file_dir, argv[0], endpoints);
+    if (!written.ok()) {
+      MLOG_ERROR("ports file: ", written.status().message());
+    } else {
+      ports_file = *written;
+    }
+  }
+  MLOG_INFO("Listening for client connections on ", endpoints["client"]);
+  if (endpoints.count("monitoring")) MLOG_INFO("Monitoring on ", endpoints["monitoring"]);
+  MLOG_INFO("Admin gRPC on ", (*grpc_server)->address());
+  MLOG_INFO("Server is ready");
+
+  for (;;) {
+    int sig = lifecycle::WaitForSignal(200);
+    if (sig == SIGTERM || sig == SIGINT) {
+      MLOG_INFO("Received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping the suite");
+      break;
+    }
+    if (sig == SIGCHLD) supervisor.Reap();
+    if (sig == SIGHUP) {
+      MLOG_INFO("Received SIGHUP, reopening log and forwarding to the daemons");
+      (void)log::Init({.debug = o.debug, .trace = o.trace, .file = o.log_file, .prefix = "server"});
+      supervisor.SignalAll(SIGHUP);
+    }
+    if (sig == SIGUSR2) {
+      MLOG_INFO("Received SIGUSR2, forwarding lame duck mode to the daemons");
+      supervisor.SignalAll(SIGUSR2);
+    }
+    supervisor.Reap();
+    supervisor.Tick();
+  }
+  (*grpc_server)->SetServing(false);
+  bool clean = supervisor.StopAll(absl::Seconds(15));
+  (*grpc_server)->Shutdown(absl::Seconds(1));
+  if (!ports_file.empty()) ::unlink(ports_file.c_str());
+  if (!o.pid_file.empty()) ::unlink(o.pid_file.c_str());
+  cleanup_run_dir();
+  MLOG_INFO(clean ? "Server exiting" : "Server exiting; some daemons did not stop cleanly");
+  return 0;
+}
+
+}  // namespace meridian::launcher
