@@ -30,7 +30,7 @@ function(meridian_test name)
   if(ARG_LABELS)
     list(APPEND props LABELS "${ARG_LABELS}")
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+  gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # meridian_benchmark(NAME SOURCES ... DEPS ...): a Google Benchmark binary (not a test).

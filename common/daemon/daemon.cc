@@ -160,6 +160,10 @@ int Daemon::Run() {
       MLOG_INFO("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping");
       break;
     }
+    if (sig == SIGUSR2) {
+      MLOG_INFO("received SIGUSR2, entering lame duck mode");
+      if (on_lame_duck_) on_lame_duck_();
+    }
     if (sig == SIGHUP) {
       MLOG_INFO("received SIGHUP, reopening log");
       (void)log::Init({.debug = common_.debug, .trace = common_.trace,

@@ -80,6 +80,8 @@ class Daemon {
   void SetEndpoint(std::string name, std::string url) { endpoints_[name] = std::move(url); }
   // Called on SIGHUP after the log is reopened.
   void OnReload(std::function<void()> fn) { on_reload_ = std::move(fn); }
+  // Called on SIGUSR2 (lame duck mode, as nats-server).
+  void OnLameDuck(std::function<void()> fn) { on_lame_duck_ = std::move(fn); }
 
   // Valid once Run() has started metrics (i.e. inside component start fns).
   metrics::MetricsServer& metrics();
@@ -99,6 +101,7 @@ class Daemon {
   std::vector<grpc::Service*> services_;
   admin::AdminHooks* hooks_ = nullptr;
   std::function<void()> on_reload_;
+  std::function<void()> on_lame_duck_;
   struct Pending {
     std::string name;
     lifecycle::Lifecycle::StartFn start;

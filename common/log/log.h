@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -29,12 +30,29 @@ struct Options {
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);
 
+// absl::StrCat that also takes std::string_view (Debian's Abseil has its
+// own absl::string_view).
+namespace internal {
+template <typename T>
+decltype(auto) Piece(const T& v) {
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    return absl::string_view(v.data(), v.size());
+  } else {
+    return (v);
+  }
+}
+}  // namespace internal
+template <typename... Args>
+std::string Concat(const Args&... args) {
+  return absl::StrCat(internal::Piece(args)...);
+}
+
 }  // namespace meridian::log
 
 #define MLOG_AT(level, ...)                                   \
   do {                                                        \
     if (::meridian::log::Enabled(level))                      \
-      ::meridian::log::Write(level, ::absl::StrCat(__VA_ARGS__)); \
+      ::meridian::log::Write(level, ::meridian::log::Concat(__VA_ARGS__)); \
   } while (0)
 #define MLOG_TRACE(...) MLOG_AT(::meridian::log::Level::kTrace, __VA_ARGS__)
 #define MLOG_DEBUG(...) MLOG_AT(::meridian::log::Level::kDebug, __VA_ARGS__)

@@ -1,0 +1,59 @@
+// A per-loop (L1) match cache in front of a shared Sublist, like the
+// per-client results cache of nats-server: a hit costs one atomic load of
+// the Sublist generation and one local hash lookup; any Insert/Remove on
+// the Sublist changes the generation and empties this cache at its next use.
+//
+// Threading: not thread-safe; one per loop (per account sublist).
+#ifndef MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
+#define MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/subjects/sublist.h"
+
+namespace meridian::subjects {
+
+class LocalMatchCache {
+ public:
+  // nats-server's per-client cache holds 512 results and drops 32 at a time.
+  explicit LocalMatchCache(Sublist* sublist, size_t max_entries = 512,
+                           size_t prune_count = 32);
+  LocalMatchCache(const LocalMatchCache&) = delete;
+  LocalMatchCache& operator=(const LocalMatchCache&) = delete;
+
+  // The subscriptions matching `subject`. The reference stays valid until
+  // the next Quiesce() even if Match() is called again meanwhile (e.g. when
+  // delivering a message publishes another one).
+  const MatchResult& Match(std::string_view subject);
+
+  // Releases results dropped since the last call. Call it once per loop
+  // turn, at a point where no result from Match() is in use.
+  void Quiesce() { retired_.clear(); }
+
+  // Empties the cache (results stay valid until Quiesce()).
+  void Clear();
+
+  size_t size() const { return entries_.size(); }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  void Retire(internal::StringMap<MatchResultPtr>::iterator it);
+
+  Sublist* const sublist_;
+  const size_t max_entries_;
+  const size_t prune_count_;
+  uint64_t generation_;
+  internal::StringMap<MatchResultPtr> entries_;
+  std::vector<MatchResultPtr> retired_;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+
+}  // namespace meridian::subjects
+
+#endif  // MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
