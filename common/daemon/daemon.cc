@@ -69,6 +69,7 @@ Daemon::~Daemon() = default;
 
 std::optional<int> Daemon::ParseArgs(int argc, char** argv) {
   lifecycle::BlockSignals();
+  lifecycle::RaiseFileLimit();
   auto fail = [&](const absl::Status& s) {
     std::fprintf(stderr, "%s: %s\n", options_.program().c_str(), std::string(s.message()).c_str());
     return std::optional<int>(1);

@@ -1,6 +1,7 @@
 #include "common/lifecycle/lifecycle.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,17 @@ void Lifecycle::StopAll() {
 }
 
 Lifecycle::~Lifecycle() { StopAll(); }
+
+uint64_t RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
+}
 
 absl::Status WritePidFile(const std::string& path) {
   if (path.empty()) return absl::OkStatus();

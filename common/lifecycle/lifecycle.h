@@ -1,6 +1,7 @@
 // Process lifecycle: signal handling and ordered start / reverse stop.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ class Lifecycle {
   std::vector<Component> components_;
   size_t started_ = 0;
 };
+
+// Raises the open-files soft limit to the hard limit (a frontend holds one
+// descriptor per client). Returns the new soft limit.
+uint64_t RaiseFileLimit();
 
 // Writes the pid to `path` (nats-server's -P). Empty path: no-op.
 [[nodiscard]] absl::Status WritePidFile(const std::string& path);

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 class Registry;
 }  // namespace prometheus
@@ -25,6 +26,9 @@ class MetricsServer {
 
   prometheus::Registry& registry() { return *registry_; }
   std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
+  // Adds a collector computed at scrape time (e.g. counters a data path
+  // keeps itself); it must stay alive while registered.
+  void RegisterCollectable(const std::weak_ptr<prometheus::Collectable>& collectable);
   int port() const { return port_; }
   const std::string& address() const { return address_; }
 

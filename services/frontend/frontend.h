@@ -1,19 +1,15 @@
-// The frontend: owns the client and monitoring listeners on a libuv loop.
-//
-// Foundation state: clients get INFO and then a clear -ERR saying the core
-// protocol is not implemented yet; monitoring answers /healthz and says
-// "not implemented yet" for the other endpoints. The core-NATS issue
-// replaces both with the real protocol and monitoring.
+// The frontend: the client connection engine (Core) and its monitoring.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "services/frontend/core.h"
 #include "services/frontend/frontend_options.h"
-#include "services/frontend/loop_thread.h"
-#include "services/frontend/tcp_listener.h"
+#include "services/frontend/monitor.h"
 
 namespace meridian::frontend {
 
@@ -22,23 +18,20 @@ class Frontend {
   Frontend(FrontendOptions options, std::string server_id);
   ~Frontend();
 
-  // Binds the listeners and starts the loop thread (main thread).
+  // Binds the listeners and starts the loops (main thread).
   [[nodiscard]] absl::Status Start();
   void Stop();
+  // Lame duck mode; `done` runs (on a loop thread) when every client is gone.
+  void EnterLameDuck(std::function<void()> done);
 
   // "client" -> "nats://host:port", "monitoring" -> "http://host:port".
   std::map<std::string, std::string> Endpoints() const;
+  Core& core() { return *core_; }
 
  private:
-  void OnClient(uv_tcp_t* client);
-  void OnHttp(uv_tcp_t* client);
-  std::string InfoJson() const;
-
   FrontendOptions options_;
-  std::string server_id_;
-  LoopThread loop_;
-  std::unique_ptr<TcpListener> client_listener_;
-  std::unique_ptr<TcpListener> http_listener_;
+  std::unique_ptr<Core> core_;
+  std::unique_ptr<Monitor> monitor_;
 };
 
 }  // namespace meridian::frontend

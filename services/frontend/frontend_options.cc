@@ -5,6 +5,7 @@ namespace meridian::frontend {
 void FrontendOptions::Register(options::OptionSet& set) {
   set.String({"client_listen"}, &client_listen, "host:port for NATS client connections");
   set.String({"http_listen"}, &http_listen, "host:port for HTTP monitoring (empty: off)");
+  set.String({"http_base_path"}, &http_base_path, "Prefix of every monitoring path");
   set.String({"router"}, &router, "gRPC address of the router to attach to");
   set.String({"auth_service"}, &auth_service, "gRPC address of the auth service");
   set.String({"server_name"}, &server_name, "server_name reported to clients in INFO");
@@ -12,6 +13,22 @@ void FrontendOptions::Register(options::OptionSet& set) {
   set.String({"user"}, &user, "User required for connections");
   set.String({"pass"}, &pass, "Password required for connections");
   set.String({"auth"}, &auth_token, "Token required for connections").ConfigKey("auth_token");
+  set.Int({"loops"}, &loops, "Event loops (threads) for client connections; 0 = one per core");
+  set.Size({"max_payload"}, &limits.max_payload, "Largest message payload accepted");
+  set.Int({"max_control_line"}, &limits.max_control_line, "Longest protocol control line");
+  set.Int({"max_connections"}, &limits.max_connections, "Most client connections");
+  set.Int({"max_subscriptions"}, &limits.max_subscriptions,
+          "Most subscriptions per connection (0: unlimited)");
+  set.Size({"max_pending"}, &limits.max_pending,
+           "Outbound bytes pending per connection before it is closed as a slow consumer");
+  set.Duration({"ping_interval"}, &limits.ping_interval, "Interval between server PINGs");
+  set.Int({"ping_max"}, &limits.ping_max, "Unanswered PINGs before 'Stale Connection'");
+  set.Duration({"write_deadline"}, &limits.write_deadline,
+               "A blocked write older than this closes the connection as a slow consumer");
+  set.Duration({"auth_timeout"}, &limits.auth_timeout, "Time allowed to send CONNECT when auth is required");
+  set.Duration({"lame_duck_duration"}, &limits.lame_duck_duration, "Lame duck mode duration");
+  set.Duration({"lame_duck_grace_period"}, &limits.lame_duck_grace_period,
+               "Lame duck grace period before clients are closed");
 }
 
 }  // namespace meridian::frontend

@@ -4,12 +4,14 @@
 #include <string>
 
 #include "common/options/options.h"
+#include "services/frontend/limits.h"
 
 namespace meridian::frontend {
 
 struct FrontendOptions {
   std::string client_listen = "0.0.0.0:4222";  // NATS clients; port 0 picks one
   std::string http_listen;                     // monitoring; empty = off
+  std::string http_base_path;
   std::string router;                          // router gRPC address
   std::string auth_service;                    // auth gRPC address
   std::string server_name;
@@ -17,6 +19,8 @@ struct FrontendOptions {
   std::string user;
   std::string pass;
   std::string auth_token;
+  int64_t loops = 0;  // event loops (threads); 0 = one per core
+  Limits limits;
 
   void Register(options::OptionSet& set);
 };

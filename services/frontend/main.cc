@@ -1,7 +1,13 @@
 // meridian-frontend: NATS client connections (and later WebSocket and MQTT).
+#include <signal.h>
+#include <unistd.h>
+
 #include "common/daemon/daemon.h"
+#include "common/nkeys/nkeys.h"
 #include "services/frontend/frontend.h"
 #include "services/frontend/frontend_options.h"
+#include "services/frontend/metrics_collector.h"
+#include "common/metrics/metrics.h"
 
 int main(int argc, char** argv) {
   meridian::daemon::Daemon daemon("frontend",
@@ -10,11 +16,19 @@ int main(int argc, char** argv) {
   meridian::frontend::FrontendOptions options;
   options.Register(daemon.options());
   if (auto code = daemon.ParseArgs(argc, argv)) return *code;
-  meridian::frontend::Frontend frontend(options, daemon.id());
+  absl::StatusOr<meridian::nkeys::KeyPair> server_key =
+      meridian::nkeys::Create(meridian::nkeys::KeyType::kServer);
+  if (!server_key.ok()) return 1;
+  meridian::frontend::Frontend frontend(options, server_key->public_key);
+  // After lame duck mode has closed every client the frontend exits, as
+  // nats-server does.
+  auto collector = std::make_shared<meridian::frontend::MetricsCollector>(&frontend.core());
+  daemon.OnLameDuck([&] { frontend.EnterLameDuck([] { ::kill(::getpid(), SIGTERM); }); });
   daemon.AddComponent(
       "listeners",
       [&]() -> absl::Status {
         if (absl::Status s = frontend.Start(); !s.ok()) return s;
+        daemon.metrics().RegisterCollectable(collector);
         for (const auto& [name, url] : frontend.Endpoints()) daemon.SetEndpoint(name, url);
         return absl::OkStatus();
       },

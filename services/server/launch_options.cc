@@ -23,13 +23,13 @@ constexpr std::array<absl::string_view, 4> kUnsupportedFlags2 = {"no_advertise",
                                                                  "cluster_listen", "help_tls"};
 
 // nats-server configuration keys Meridian does not support yet.
-constexpr std::array<absl::string_view, 50> kUnsupportedKeys = {
+constexpr std::array<absl::string_view, 40> kUnsupportedKeys = {
     "accounts", "nkeys", "users", "cluster",
     "gateway", "leafnodes", "leaf", "mqtt", "websocket", "ws", "tls", "operator", "operators",
     "trusted", "trusted_keys", "resolver", "resolver_preload", "system_account", "system",
-    "no_auth_user", "max_connections", "max_conn", "max_subscriptions", "max_subs", "max_payload",
-    "max_control_line", "max_pending", "ping_interval", "ping_max", "write_deadline",
-    "lame_duck_duration", "lame_duck_grace_period", "client_advertise", "https_port", "https",
+    "no_auth_user", "max_payload",
+    "write_deadline",
+    "client_advertise", "https_port", "https",
     "syslog", "remote_syslog", "logtime", "logfile_size_limit", "max_traced_msg_len",
     "connect_error_reports", "reconnect_error_reports", "default_js_domain", "mappings",
     "server_tags", "accounts_resolver", "http_base_path", "disable_sublist_cache",
@@ -114,6 +114,10 @@ absl::Status ApplyAuthorizationBlock(const conf::Value& block, LaunchOptions& o,
       s = text(&o.pass, "pass");
     } else if (k == "token") {
       s = text(&o.auth_token, "auth");
+    } else if (k == "timeout") {
+      absl::StatusOr<absl::Duration> d = conf::ParseDuration(value);
+      if (d.ok()) o.limits.auth_timeout = *d;
+      s = d.status();
     } else {
       s = Unsupported(value, absl::StrCat("authorization.", key));
     }
@@ -129,7 +133,13 @@ absl::Status ApplyOtherKeys(const std::vector<const conf::Value::Entry*>& entrie
     const std::string key = absl::AsciiStrToLower(entry->first);
     const conf::Value& value = entry->second;
     absl::Status s;
-    if (key == "net") {
+    if (key == "max_conn") {
+      s = value.is_int() ? absl::OkStatus() : conf::ErrorAt(value, "max_conn expects an integer");
+      if (s.ok()) o.limits.max_connections = value.as_int();
+    } else if (key == "max_subs") {
+      s = value.is_int() ? absl::OkStatus() : conf::ErrorAt(value, "max_subs expects an integer");
+      if (s.ok()) o.limits.max_subscriptions = value.as_int();
+    } else if (key == "net") {
       if (!value.is_string()) s = conf::ErrorAt(value, "net expects a string");
       else if (!flags.WasSetByFlag("addr")) o.host = value.as_string();
     } else if (key == "listen") {
@@ -193,6 +203,19 @@ void Register(options::OptionSet& set, LaunchOptions& o) {
   set.String({"user"}, &o.user, "User required for connections").NoConfig();
   set.String({"pass"}, &o.pass, "Password required for connections").NoConfig();
   set.String({"auth"}, &o.auth_token, "Authorization token required for connections").NoConfig();
+  // Client limits, passed to the frontends (nats-server's names and defaults).
+  set.Size({"max_payload"}, &o.limits.max_payload, "Largest message payload accepted");
+  set.Int({"max_control_line"}, &o.limits.max_control_line, "Longest protocol control line");
+  set.Int({"max_connections"}, &o.limits.max_connections, "Most client connections");
+  set.Int({"max_subscriptions"}, &o.limits.max_subscriptions,
+          "Most subscriptions per connection (0: unlimited)");
+  set.Size({"max_pending"}, &o.limits.max_pending, "Pending outbound bytes before a slow consumer");
+  set.Duration({"ping_interval"}, &o.limits.ping_interval, "Interval between server PINGs");
+  set.Int({"ping_max"}, &o.limits.ping_max, "Unanswered PINGs before a stale connection");
+  set.Duration({"write_deadline"}, &o.limits.write_deadline, "Blocked write deadline");
+  set.Duration({"lame_duck_duration"}, &o.limits.lame_duck_duration, "Lame duck duration");
+  set.Duration({"lame_duck_grace_period"}, &o.limits.lame_duck_grace_period,
+               "Lame duck grace period");
   set.String({"admin_listen"}, &o.admin_listen,
              "Meridian admin gRPC address (default 127.0.0.1:8223; random when -p -1)");
   set.String({"metrics_listen"}, &o.metrics_listen, "Launcher's Prometheus /metrics address");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/frontend/limits.h"
 
 namespace meridian::launcher {
 
@@ -39,6 +40,8 @@ struct LaunchOptions {
   std::string user;
   std::string pass;
   std::string auth_token;
+  // Client limits, for the frontends.
+  frontend::Limits limits;
   // Meridian's own.
   std::string admin_listen;       // default 127.0.0.1:8223, or :0 when port is -1
   std::string metrics_listen = "127.0.0.1:0";

@@ -147,6 +147,17 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
                                                                  o.http_port == -1 ? 0 : o.http_port)});
   }
   if (o.jetstream) fe.args.push_back("--jetstream");
+  const frontend::Limits& l = o.limits;
+  auto dur = [](absl::Duration d) { return absl::FormatDuration(d); };
+  fe.args.insert(fe.args.end(),
+                 {"--max_payload", absl::StrCat(l.max_payload), "--max_control_line",
+                  absl::StrCat(l.max_control_line), "--max_connections",
+                  absl::StrCat(l.max_connections), "--max_subscriptions",
+                  absl::StrCat(l.max_subscriptions), "--max_pending", absl::StrCat(l.max_pending),
+                  "--ping_interval", dur(l.ping_interval), "--ping_max", absl::StrCat(l.ping_max),
+                  "--write_deadline", dur(l.write_deadline), "--auth_timeout", dur(l.auth_timeout),
+                  "--lame_duck_duration", dur(l.lame_duck_duration), "--lame_duck_grace_period",
+                  dur(l.lame_duck_grace_period)});
   if (!o.user.empty()) fe.args.insert(fe.args.end(), {"--user", o.user, "--pass", o.pass});
   if (!o.auth_token.empty()) fe.args.insert(fe.args.end(), {"--auth", o.auth_token});
   specs.push_back(std::move(fe));
@@ -255,6 +266,7 @@ int RunLauncher(int argc, char** argv) {
   MLOG_INFO("Admin gRPC on ", (*grpc_server)->address());
   MLOG_INFO("Server is ready");
 
+  bool lame_duck = false;
   for (;;) {
     int sig = lifecycle::WaitForSignal(200);
     if (sig == SIGTERM || sig == SIGINT) {
@@ -267,12 +279,17 @@ int RunLauncher(int argc, char** argv) {
       (void)log::Init({.debug = o.debug, .trace = o.trace, .file = o.log_file, .prefix = "server"});
       supervisor.SignalAll(SIGHUP);
     }
-    if (sig == SIGUSR2) {
-      MLOG_INFO("Received SIGUSR2, forwarding lame duck mode to the daemons");
-      supervisor.SignalAll(SIGUSR2);
+    if (sig == SIGUSR2 && !lame_duck) {
+      MLOG_INFO("Received SIGUSR2, entering lame duck mode");
+      lame_duck = true;
+      supervisor.EnterLameDuck();
     }
     supervisor.Reap();
     supervisor.Tick();
+    if (lame_duck && supervisor.FrontendsGone()) {
+      MLOG_INFO("Lame duck mode done, stopping the suite");
+      break;
+    }
   }
   (*grpc_server)->SetServing(false);
   bool clean = supervisor.StopAll(absl::Seconds(15));

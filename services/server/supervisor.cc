@@ -1,5 +1,6 @@
 #include "services/server/supervisor.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
@@ -87,9 +88,27 @@ absl::Status Supervisor::StartAll(std::vector<ChildSpec> specs, absl::Duration r
   return absl::OkStatus();
 }
 
+void Supervisor::EnterLameDuck() {
+  lame_duck_ = true;
+  for (Child& c : children_) {
+    if (c.spec.kind == "frontend") c.process->Signal(SIGUSR2);
+  }
+}
+
+bool Supervisor::FrontendsGone() const {
+  for (const Child& c : children_) {
+    if (c.spec.kind == "frontend" && (c.process->running() || c.pending_restart)) return false;
+  }
+  return true;
+}
+
 void Supervisor::Reap() {
   for (Child& c : children_) {
     if (!c.process->Reap() || stopping_) continue;
+    if (lame_duck_ && c.spec.kind == "frontend") {
+      MLOG_INFO("meridian-frontend finished lame duck mode (", c.process->DescribeLastExit(), ")");
+      continue;
+    }
     c.restarts++;
     // A child that ran a good while before dying gets a quick restart.
     int effective = absl::Now() - c.started_at > absl::Seconds(30) ? 1 : c.restarts;
@@ -126,16 +145,29 @@ void Supervisor::Tick() {
 bool Supervisor::StopAll(absl::Duration grace) {
   stopping_ = true;
   bool clean = true;
-  for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-    if (!it->process->running()) continue;
-    int code = it->process->Stop(grace);
-    if (code != 0) {
-      clean = false;
-      MLOG_WARN("meridian-", it->spec.kind, " stopped with ", it->process->DescribeLastExit());
-    } else {
-      MLOG_DEBUG("meridian-", it->spec.kind, " stopped");
+  // Frontends first (they hold the clients), then everything else at once:
+  // the others depend on nothing but each other's sockets, and each takes
+  // about a second to stop, so waiting for them one by one only adds up.
+  auto stop_group = [&](bool frontends) {
+    std::vector<Child*> group;
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      if ((it->spec.kind == "frontend") == frontends && it->process->running()) {
+        it->process->Signal(SIGTERM);
+        group.push_back(&*it);
+      }
     }
-  }
+    for (Child* c : group) {
+      int code = c->process->Stop(grace);  // already signalled: waits, then SIGKILL
+      if (code != 0) {
+        clean = false;
+        MLOG_WARN("meridian-", c->spec.kind, " stopped with ", c->process->DescribeLastExit());
+      } else {
+        MLOG_DEBUG("meridian-", c->spec.kind, " stopped");
+      }
+    }
+  };
+  stop_group(true);
+  stop_group(false);
   children_.clear();
   return clean;
 }

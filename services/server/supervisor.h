@@ -59,8 +59,12 @@ class Supervisor {
   std::vector<admin::v1::Member> Snapshot() const;
   // Fetches a child's ServerInfo now (blocking; main thread only).
   absl::Status FetchInfo(const std::string& kind, admin::v1::ServerInfo* info) const;
-  // Forwards a signal (SIGHUP reload, SIGUSR2 lame duck) to every child.
+  // Forwards a signal (SIGHUP reload) to every child.
   void SignalAll(int sig);
+  // Lame duck: SIGUSR2 to the frontends, which close their clients and exit;
+  // they are not restarted. FrontendsGone() tells when all have exited.
+  void EnterLameDuck();
+  bool FrontendsGone() const;
 
  private:
   struct Child {
@@ -76,6 +80,7 @@ class Supervisor {
 
   std::vector<Child> children_;  // main thread
   bool stopping_ = false;
+  bool lame_duck_ = false;
   prometheus::Family<prometheus::Counter>* restarts_family_;
 
   mutable std::mutex mu_;

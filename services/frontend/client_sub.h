@@ -1,0 +1,25 @@
+// A client's subscription as the frontend indexes it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "common/subjects/sublist.h"
+
+namespace meridian::frontend {
+
+class ClientConnection;
+
+// Fields other loops read (through match results): cid, worker, max and
+// delivered. `owner` (the ClientConnection) is dereferenced only on the
+// owning worker. Freed only after every worker passed a quiescent point
+// after its removal from the index (Core::Retire).
+struct ClientSub : subjects::Subscription {
+  uint64_t cid = 0;
+  uint32_t worker = 0;
+  std::atomic<uint64_t> max{0};        // auto-unsubscribe after this many; 0 = none
+  std::atomic<uint64_t> delivered{0};  // counted only while max is set
+  ClientConnection* conn() const { return static_cast<ClientConnection*>(owner); }
+};
+
+}  // namespace meridian::frontend

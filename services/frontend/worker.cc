@@ -1,0 +1,302 @@
+#include "services/frontend/worker.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "common/log/log.h"
+#include "services/frontend/client.h"
+#include "services/frontend/core.h"
+
+namespace meridian::frontend {
+namespace {
+
+// Cross-loop delivery records: [cid u64][sid,subject,reply,headers,payload as u32 len + bytes].
+void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
+void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
+void PutBytes(std::string* out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out->append(s.data(), s.size());
+}
+struct Reader {
+  const char* p;
+  uint64_t U64() {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    p += 8;
+    return v;
+  }
+  std::string_view Bytes() {
+    uint32_t n;
+    std::memcpy(&n, p, 4);
+    p += 4;
+    std::string_view s(p, n);
+    p += n;
+    return s;
+  }
+};
+
+}  // namespace
+
+Worker::Worker(Core* core, uint32_t index)
+    : core_(core),
+      index_(index),
+      read_buffer_(new char[kReadBufferSize]),
+      cache_(&core->sublist()),
+      rng_(0x9E3779B97F4A7C15ULL * (index + 1)) {
+  uv_loop_t* loop = thread_.loop();
+  uv_check_init(loop, &check_);
+  check_.data = this;
+  uv_prepare_init(loop, &prepare_);
+  prepare_.data = this;
+  uv_async_init(loop, &inbox_async_, [](uv_async_t* h) { static_cast<Worker*>(h->data)->DrainInbox(); });
+  inbox_async_.data = this;
+  uv_timer_init(loop, &tick_);
+  tick_.data = this;
+}
+
+Worker::~Worker() = default;
+
+void Worker::Start() {
+  outbox_.resize(core_->workers().size());
+  thread_.Start([this] {
+    uv_check_start(&check_, [](uv_check_t* h) { static_cast<Worker*>(h->data)->OnCheck(); });
+    uv_prepare_start(&prepare_, [](uv_prepare_t* h) { static_cast<Worker*>(h->data)->OnPrepare(); });
+    uv_timer_start(&tick_, [](uv_timer_t* h) { static_cast<Worker*>(h->data)->OnTick(); }, 100, 100);
+  });
+}
+
+void Worker::Stop() {
+  thread_.Stop([this] {
+    stopping_ = true;
+    CloseAll();
+    OnCheck();  // flush and close sockets
+    uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  });
+  for (Retired& r : retired_) delete r.sub;
+  retired_.clear();
+}
+
+void Worker::Adopt(int fd) {
+  thread_.Post([this, fd] {
+    if (stopping_) {
+      ::close(fd);
+      return;
+    }
+    uint64_t cid = core_->NextCid();
+    auto* conn = new ClientConnection(this, cid, fd);
+    {
+      std::lock_guard<std::mutex> lock(conns_mu_);
+      conns_[cid] = conn;
+    }
+    core_->num_connections().fetch_add(1);
+    stats_.total_connections.Inc();
+    if (!conn->Start()) {
+      ::close(fd);
+      Unregister(conn);
+      delete conn;
+    }
+  });
+}
+
+void Worker::Unregister(ClientConnection* conn) {
+  bool erased;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    erased = conns_.erase(conn->cid()) > 0;
+  }
+  if (erased) core_->num_connections().fetch_sub(1);
+}
+
+void Worker::MarkDirty(ClientConnection* conn) {
+  if (conn->dirty) return;
+  conn->dirty = true;
+  dirty_.push_back(conn);
+}
+
+void Worker::RetireSub(ClientSub* sub) {
+  retired_.push_back({core_->AdvanceEpoch(), sub});
+}
+
+size_t Worker::Publish(const Message& msg) {
+  const subjects::MatchResult& result = cache_.Match(msg.subject);
+  size_t delivered = 0;
+  for (subjects::Subscription* s : result.psubs) {
+    auto* sub = static_cast<ClientSub*>(s);
+    if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
+    DeliverTo(sub, msg);
+    ++delivered;
+  }
+  for (const subjects::QueueGroupMatch& group : result.qsubs) {
+    size_t n = group.members.size();
+    if (n == 0) continue;
+    // xorshift: a random start, then the first member that can take it.
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    size_t start = rng_ % n;
+    for (size_t i = 0; i < n; ++i) {
+      auto* sub = static_cast<ClientSub*>(group.members[(start + i) % n]);
+      if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
+      DeliverTo(sub, msg);
+      ++delivered;
+      break;
+    }
+  }
+  return delivered;
+}
+
+void Worker::DeliverTo(ClientSub* sub, const Message& msg) {
+  uint64_t max = sub->max.load(std::memory_order_relaxed);
+  bool last = false;
+  if (max > 0) {
+    uint64_t n = sub->delivered.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n > max) return;
+    last = n == max;
+  }
+  if (sub->worker == index_) {
+    ClientConnection* conn = sub->conn();
+    conn->QueueMsg(sub->sid, msg);
+    if (last) conn->RemoveSub(sub->sid);
+    return;
+  }
+  AppendRemote(sub, msg);
+}
+
+void Worker::AppendRemote(ClientSub* sub, const Message& msg) {
+  std::string& out = outbox_[sub->worker];
+  PutU64(&out, sub->cid);
+  PutBytes(&out, sub->sid);
+  PutBytes(&out, msg.subject);
+  PutBytes(&out, msg.reply);
+  PutBytes(&out, msg.headers);
+  PutBytes(&out, msg.payload);
+  out.push_back(static_cast<char>(
+      sub->max.load(std::memory_order_relaxed) > 0 &&
+      sub->delivered.load(std::memory_order_relaxed) == sub->max.load(std::memory_order_relaxed)));
+}
+
+void Worker::DrainInbox() {
+  std::vector<std::string> batches;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    batches.swap(inbox_);
+  }
+  for (const std::string& batch : batches) {
+    Reader r{batch.data()};
+    const char* end = batch.data() + batch.size();
+    ClientConnection* conn = nullptr;
+    uint64_t conn_cid = 0;
+    while (r.p < end) {
+      uint64_t cid = r.U64();
+      std::string_view sid = r.Bytes();
+      Message msg;
+      msg.subject = r.Bytes();
+      msg.reply = r.Bytes();
+      msg.headers = r.Bytes();
+      msg.payload = r.Bytes();
+      bool last = *r.p++ != 0;
+      if (conn == nullptr || conn_cid != cid) {
+        std::lock_guard<std::mutex> lock(conns_mu_);
+        auto it = conns_.find(cid);
+        conn = it == conns_.end() ? nullptr : it->second;
+        conn_cid = cid;
+      }
+      if (conn == nullptr) continue;  // closed meanwhile
+      conn->QueueMsg(sid, msg);
+      if (last) conn->RemoveSub(sid);
+    }
+  }
+}
+
+void Worker::OnCheck() {
+  // Flush every connection written to during this turn: one writev each.
+  for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->Flush();
+  dirty_.clear();
+  // Hand each batch to its loop: one lock and one wake-up per batch.
+  for (size_t w = 0; w < outbox_.size(); ++w) {
+    if (outbox_[w].empty()) continue;
+    Worker* dst = core_->workers()[w].get();
+    {
+      std::lock_guard<std::mutex> lock(dst->inbox_mu_);
+      dst->inbox_.push_back(std::move(outbox_[w]));
+    }
+    outbox_[w] = std::string();
+    uv_async_send(&dst->inbox_async_);
+  }
+}
+
+void Worker::OnPrepare() {
+  // A quiescent point: no match result of this loop is in use.
+  cache_.Quiesce();
+  seen_epoch_.store(core_->epoch(), std::memory_order_release);
+  if (!retired_.empty()) {
+    uint64_t safe = core_->SafeEpoch();
+    size_t keep = 0;
+    for (Retired& r : retired_) {
+      if (r.epoch <= safe) {
+        delete r.sub;
+      } else {
+        retired_[keep++] = r;
+      }
+    }
+    retired_.resize(keep);
+  }
+}
+
+void Worker::OnTick() {
+  absl::Time now = absl::Now();
+  std::vector<ClientConnection*> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    conns.reserve(conns_.size());
+    for (auto& [cid, conn] : conns_) conns.push_back(conn);
+  }
+  for (ClientConnection* c : conns) c->Tick(now);
+  if (now >= ldm_close_start_ && !conns.empty()) {
+    // Spread the closes evenly over what is left of the lame duck duration.
+    absl::Duration left = std::max(ldm_close_end_ - now, absl::Milliseconds(100));
+    size_t n = static_cast<size_t>(std::ceil(static_cast<double>(conns.size()) *
+                                             absl::FDivDuration(absl::Milliseconds(100), left)));
+    for (size_t i = 0; i < n && i < conns.size(); ++i) conns[i]->Close("Server Shutdown");
+  }
+  if (now >= ldm_close_start_) core_->CheckLameDuckDone();
+}
+
+std::vector<ConnSnapshot> Worker::SnapshotConnections(bool with_subs) {
+  std::vector<ClientConnection*> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (auto& [cid, conn] : conns_) conns.push_back(conn);
+  }
+  std::vector<ConnSnapshot> out;
+  out.reserve(conns.size());
+  for (ClientConnection* c : conns) out.push_back(c->Snapshot(with_subs));
+  return out;
+}
+
+void Worker::CloseAll() {
+  std::vector<ClientConnection*> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (auto& [cid, conn] : conns_) conns.push_back(conn);
+  }
+  for (ClientConnection* c : conns) c->Close("Server Shutdown");
+}
+
+void Worker::LameDuck(absl::Duration grace, absl::Duration duration) {
+  std::vector<ClientConnection*> conns;
+  {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (auto& [cid, conn] : conns_) conns.push_back(conn);
+  }
+  for (ClientConnection* c : conns) c->SendLameDuckInfo();
+  ldm_close_start_ = absl::Now() + grace;
+  ldm_close_end_ = ldm_close_start_ + duration;
+}
+
+}  // namespace meridian::frontend

@@ -1,0 +1,125 @@
+// One event loop of the frontend and the client connections it owns.
+//
+// Per loop turn: reads are parsed as they arrive (poll phase); deliveries to
+// this loop's connections are appended to their outbound buffers, deliveries
+// to other loops' connections are batched per destination loop; in the check
+// phase every dirty connection is flushed with one writev and each batch is
+// handed to its loop (one lock and one wake-up per batch).
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "common/subjects/local_match_cache.h"
+#include "services/frontend/client_sub.h"
+#include "services/frontend/loop_thread.h"
+#include "services/frontend/message.h"
+#include "services/frontend/outbound.h"
+#include "services/frontend/snapshot.h"
+#include "services/frontend/stats.h"
+
+namespace meridian::frontend {
+
+class Core;
+class ClientConnection;
+
+class Worker {
+ public:
+  Worker(Core* core, uint32_t index);
+  ~Worker();
+
+  void Start();
+  // Closes every connection and stops the loop (main thread).
+  void Stop();
+
+  uint32_t index() const { return index_; }
+  Core* core() { return core_; }
+  uv_loop_t* loop() { return thread_.loop(); }
+  LoopThread& thread() { return thread_; }
+  BlockPool& pool() { return pool_; }
+  WorkerStats& stats() { return stats_; }
+  char* read_buffer() { return read_buffer_.get(); }
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+
+  // Takes a new client socket (any thread): adopted on this loop.
+  void Adopt(int fd);
+
+  // Loop thread: publishes `msg` to every matching subscription.
+  // Returns the number of deliveries.
+  size_t Publish(const Message& msg);
+  const subjects::MatchResult& Match(std::string_view subject) { return cache_.Match(subject); }
+
+  // Loop thread: connection bookkeeping.
+  void MarkDirty(ClientConnection* conn);
+  void Unregister(ClientConnection* conn);
+  void RetireSub(ClientSub* sub);
+
+  // Loop thread: copies of every connection's state, for monitoring.
+  std::vector<ConnSnapshot> SnapshotConnections(bool with_subs);
+  size_t NumConnections() {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    return conns_.size();
+  }
+  std::atomic<uint64_t>& seen_epoch() { return seen_epoch_; }
+
+  // Lame duck (loop thread): send INFO ldm to all, schedule closes.
+  void LameDuck(absl::Duration grace, absl::Duration duration);
+
+ private:
+  friend class ClientConnection;
+  struct Batch {
+    std::string bytes;
+  };
+
+  void DeliverTo(ClientSub* sub, const Message& msg);
+  void AppendRemote(ClientSub* sub, const Message& msg);
+  void DrainInbox();
+  void OnCheck();
+  void OnPrepare();
+  void OnTick();
+  void CloseAll();
+
+  Core* core_;
+  uint32_t index_;
+  LoopThread thread_;
+  BlockPool pool_;
+  WorkerStats stats_;
+  std::unique_ptr<char[]> read_buffer_;
+  subjects::LocalMatchCache cache_;
+  uint64_t rng_;
+
+  uv_check_t check_;
+  uv_prepare_t prepare_;
+  uv_async_t inbox_async_;
+  uv_timer_t tick_;
+
+  std::mutex conns_mu_;  // taken on connect/close and by monitoring, never per message
+  absl::flat_hash_map<uint64_t, ClientConnection*> conns_ ABSL_GUARDED_BY(conns_mu_);
+  std::vector<ClientConnection*> dirty_;
+
+  std::vector<std::string> outbox_;  // per destination worker, encoded deliveries
+  std::mutex inbox_mu_;
+  std::vector<std::string> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+
+  struct Retired {
+    uint64_t epoch;
+    ClientSub* sub;
+  };
+  std::vector<Retired> retired_;
+  std::atomic<uint64_t> seen_epoch_{0};
+  bool stopping_ = false;
+  // Lame duck: clients are closed between these two times.
+  absl::Time ldm_close_start_ = absl::InfiniteFuture();
+  absl::Time ldm_close_end_ = absl::InfiniteFuture();
+};
+
+}  // namespace meridian::frontend
