@@ -26,8 +26,8 @@ ClientConnection::ClientConnection(Worker* worker, uint64_t cid, int fd)
       cid_(cid),
       parser_(this, protocol::ParserOptions{
                         .max_control_line = static_cast<uint32_t>(
-                            worker->core()->options().limits.max_control_line),
-                        .max_payload = worker->core()->options().limits.max_payload,
+                            worker->settings().limits.max_control_line),
+                        .max_payload = worker->settings().limits.max_payload,
                         .headers = false}),
       out_(&worker->pool()) {
   uv_tcp_init(worker->loop(), &tcp_);
@@ -50,7 +50,7 @@ ClientConnection::ClientConnection(Worker* worker, uint64_t cid, int fd)
     ip_ = buf;
   }
   last_activity_ns_.store(NowNanos(), std::memory_order_relaxed);
-  next_ping_ = start_ + worker->core()->options().limits.ping_interval;
+  next_ping_ = start_ + worker->settings().limits.ping_interval;
 }
 
 ClientConnection::~ClientConnection() = default;
@@ -58,12 +58,12 @@ ClientConnection::~ClientConnection() = default;
 bool ClientConnection::Start() {
   if (handle_closed_) return false;
   Core* core = worker_->core();
-  std::string info = core->InfoJson(cid_, ip_, /*connect_info=*/false);
+  std::string info = core->InfoJson(cid_, ip_, /*connect_info=*/false, worker_->settings().limits, worker_->settings().auth);
   scratch_.clear();
   protocol::AppendInfo(&scratch_, info);
   QueueRaw(scratch_);
-  if (core->options().limits.max_connections > 0 &&
-      core->num_connections().load() > core->options().limits.max_connections) {
+  if (worker_->settings().limits.max_connections > 0 &&
+      core->num_connections().load() > worker_->settings().limits.max_connections) {
     Close("Max Connections", "maximum connections exceeded");
     return true;
   }
@@ -86,6 +86,9 @@ void ClientConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   }
   if (self->closing_) return;
   self->Touch();
+  const Limits& limits = self->worker_->settings().limits;
+  self->parser_.set_max_payload(limits.max_payload);
+  self->parser_.set_max_control_line(static_cast<uint32_t>(limits.max_control_line));
   protocol::ParseError e = self->parser_.Feed(buf->base, static_cast<size_t>(nread));
   if (e == protocol::ParseError::kNone || e == protocol::ParseError::kStopped) return;
   std::string_view text = protocol::ErrText(e);
@@ -99,7 +102,7 @@ void ClientConnection::Touch() {
 }
 
 bool ClientConnection::Authorized() const {
-  const SimpleAuth& auth = worker_->core()->options().auth;
+  const SimpleAuth& auth = worker_->settings().auth;
   if (!auth.required()) return true;
   if (!auth.token.empty()) return connect_.auth_token == auth.token;
   return connect_.user == auth.user && connect_.pass == auth.pass;
@@ -141,7 +144,7 @@ bool ClientConnection::OnConnect(std::string_view json) {
 }
 
 bool ClientConnection::OnPing() {
-  if (!connected_ && worker_->core()->options().auth.required()) {
+  if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
   }
@@ -149,7 +152,7 @@ bool ClientConnection::OnPing() {
   if (connected_ && !info_sent_after_pong_ && connect_.protocol >= 1) {
     info_sent_after_pong_ = true;
     scratch_.clear();
-    protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, /*connect_info=*/true));
+    protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, /*connect_info=*/true, worker_->settings().limits, worker_->settings().auth));
     QueueRaw(scratch_);
   }
   return true;
@@ -172,7 +175,7 @@ bool ClientConnection::OnHpub(std::string_view subject, std::string_view reply,
 
 bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
                                std::string_view headers, std::string_view payload) {
-  if (!connected_ && worker_->core()->options().auth.required()) {
+  if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
   }
@@ -214,7 +217,7 @@ void ClientConnection::SendNoResponders(std::string_view subject, std::string_vi
 
 bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
                              std::string_view sid) {
-  if (!connected_ && worker_->core()->options().auth.required()) {
+  if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
   }
@@ -226,7 +229,7 @@ bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
     if (connect_.verbose) SendOk();
     return true;
   }
-  int64_t max_subs = worker_->core()->options().limits.max_subscriptions;
+  int64_t max_subs = worker_->settings().limits.max_subscriptions;
   if (max_subs > 0 && static_cast<int64_t>(subs_.size()) >= max_subs) {
     SendErr("maximum subscriptions exceeded");
     return !closing_;
@@ -249,7 +252,7 @@ bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
 }
 
 bool ClientConnection::OnUnsub(std::string_view sid, std::optional<uint64_t> max) {
-  if (!connected_ && worker_->core()->options().auth.required()) {
+  if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
   }
@@ -347,7 +350,7 @@ bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
   WorkerStats& ws = worker_->stats();
   ws.out_msgs.Inc();
   ws.out_bytes.Add(payload_size);
-  if (static_cast<int64_t>(out_.pending()) > worker_->core()->options().limits.max_pending) {
+  if (static_cast<int64_t>(out_.pending()) > worker_->settings().limits.max_pending) {
     worker_->stats().slow_consumers.Inc();
     MLOG_WARN("client ", cid_, " ", ip_, ":", port_, ": slow consumer (pending bytes ",
               out_.pending(), "), closing");
@@ -432,8 +435,8 @@ void ClientConnection::OnWritten(uv_write_t* req, int status) {
 
 void ClientConnection::Tick(absl::Time now) {
   if (closing_) return;
-  const Limits& limits = worker_->core()->options().limits;
-  if (!connected_ && worker_->core()->options().auth.required() &&
+  const Limits& limits = worker_->settings().limits;
+  if (!connected_ && worker_->settings().auth.required() &&
       now - start_ > limits.auth_timeout) {
     Close("Authentication Timeout", "Authentication Timeout");
     return;
@@ -468,7 +471,7 @@ void ClientConnection::Tick(absl::Time now) {
 void ClientConnection::SendLameDuckInfo() {
   if (closing_ || connect_.protocol < 1) return;
   scratch_.clear();
-  protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, false));
+  protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, false, worker_->settings().limits, worker_->settings().auth));
   QueueRaw(scratch_);
 }
 

@@ -113,7 +113,15 @@ uint64_t Core::SafeEpoch() const {
   return safe;
 }
 
-std::string Core::InfoJson(uint64_t cid, const std::string& client_ip, bool connect_info) const {
+void Core::UpdateSettings(const Limits& limits, const SimpleAuth& auth) {
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->thread().Post([worker, limits, auth] { worker->UpdateSettings({limits, auth}); });
+  }
+}
+
+std::string Core::InfoJson(uint64_t cid, const std::string& client_ip, bool connect_info,
+                           const Limits& limits, const SimpleAuth& auth) const {
   std::string out;
   json::Writer w = json::Writer::Compact(&out);
   w.BeginObject();
@@ -125,8 +133,8 @@ std::string Core::InfoJson(uint64_t cid, const std::string& client_ip, bool conn
   w.Member("host", listener_ ? listener_->host() : "0.0.0.0");
   w.MemberInt("port", port());
   w.MemberBool("headers", true);
-  w.MemberInt("max_payload", options_.limits.max_payload);
-  if (options_.auth.required()) w.MemberBool("auth_required", true);
+  w.MemberInt("max_payload", limits.max_payload);
+  if (auth.required()) w.MemberBool("auth_required", true);
   if (options_.jetstream) w.MemberBool("jetstream", true);
   w.MemberUint("client_id", cid);
   w.Member("client_ip", client_ip);

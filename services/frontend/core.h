@@ -74,8 +74,14 @@ class Core {
   std::atomic<int64_t>& num_connections() { return num_connections_; }
   bool lame_duck() const { return lame_duck_.load(std::memory_order_acquire); }
 
-  // INFO JSON (without "INFO " and CRLF) for a new connection.
-  std::string InfoJson(uint64_t cid, const std::string& client_ip, bool connect_info) const;
+  // INFO JSON (without "INFO " and CRLF) for a connection, with the limits
+  // and auth of its loop.
+  std::string InfoJson(uint64_t cid, const std::string& client_ip, bool connect_info,
+                       const Limits& limits, const SimpleAuth& auth) const;
+
+  // Config reload: new limits and auth for every loop (main thread). Options
+  // applied to new operations and connections, as nats-server reloads them.
+  void UpdateSettings(const Limits& limits, const SimpleAuth& auth);
 
   // Epoch-based reclamation of subscriptions removed from the index.
   uint64_t AdvanceEpoch() { return epoch_.fetch_add(1, std::memory_order_acq_rel) + 1; }

@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "common/conf/conf.h"
 #include "common/daemon/daemon.h"
+#include "common/log/log.h"
 #include "common/nkeys/nkeys.h"
 #include "services/frontend/frontend.h"
 #include "services/frontend/frontend_options.h"
@@ -22,6 +24,23 @@ int main(int argc, char** argv) {
   meridian::frontend::Frontend frontend(options, server_key->public_key);
   // After lame duck mode has closed every client the frontend exits, as
   // nats-server does.
+  // SIGHUP: re-read the config file and apply what nats-server reloads
+  // (limits and authorization); listeners stay as they are.
+  daemon.OnReload([&] {
+    if (daemon.common().config_file.empty()) return;
+    meridian::frontend::FrontendOptions fresh;
+    meridian::options::OptionSet set("meridian-frontend", "");
+    fresh.Register(set);
+    absl::StatusOr<meridian::conf::Value> root = meridian::conf::ParseFile(daemon.common().config_file);
+    absl::Status s = root.ok() ? set.ApplyConfig(*root, nullptr) : root.status();
+    if (!s.ok()) {
+      MLOG_ERROR("config reload failed, keeping the running configuration: ", s.message());
+      return;
+    }
+    frontend.core().UpdateSettings(fresh.limits, {.user = fresh.user, .pass = fresh.pass,
+                                                  .token = fresh.auth_token});
+    MLOG_INFO("reloaded limits and authorization from ", daemon.common().config_file);
+  });
   auto collector = std::make_shared<meridian::frontend::MetricsCollector>(&frontend.core());
   daemon.OnLameDuck([&] { frontend.EnterLameDuck([] { ::kill(::getpid(), SIGTERM); }); });
   daemon.AddComponent(

@@ -42,6 +42,7 @@ struct Reader {
 Worker::Worker(Core* core, uint32_t index)
     : core_(core),
       index_(index),
+      settings_{core->options().limits, core->options().auth},
       read_buffer_(new char[kReadBufferSize]),
       cache_(&core->sublist()),
       rng_(0x9E3779B97F4A7C15ULL * (index + 1)) {

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/subjects/local_match_cache.h"
 #include "services/frontend/client_sub.h"
+#include "services/frontend/limits.h"
 #include "services/frontend/loop_thread.h"
 #include "services/frontend/message.h"
 #include "services/frontend/outbound.h"
@@ -40,6 +41,14 @@ class Worker {
   void Start();
   // Closes every connection and stops the loop (main thread).
   void Stop();
+
+  // The limits and auth this loop applies; replaced on reload (loop thread).
+  struct Settings {
+    Limits limits;
+    SimpleAuth auth;
+  };
+  const Settings& settings() const { return settings_; }
+  void UpdateSettings(Settings settings) { settings_ = std::move(settings); }
 
   uint32_t index() const { return index_; }
   Core* core() { return core_; }
@@ -90,6 +99,7 @@ class Worker {
 
   Core* core_;
   uint32_t index_;
+  Settings settings_;
   LoopThread thread_;
   BlockPool pool_;
   WorkerStats stats_;

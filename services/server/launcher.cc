@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -101,6 +103,60 @@ std::vector<std::string> LogArgs(const LaunchOptions& o) {
   return args;
 }
 
+std::string FrontendConfigPath(const std::string& run_dir) {
+  return absl::StrCat(run_dir, "/frontend.conf");
+}
+
+std::string Quote(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// The frontend's reloadable settings, in the nats-server config format.
+absl::Status WriteFrontendConfig(const LaunchOptions& o, const std::string& run_dir) {
+  const frontend::Limits& l = o.limits;
+  auto dur = [](absl::Duration d) { return Quote(absl::FormatDuration(d)); };
+  std::string text = absl::StrCat(
+      "# Written by meridian-server; rewritten on SIGHUP.\n",
+      "max_payload: ", l.max_payload, "\nmax_control_line: ", l.max_control_line,
+      "\nmax_connections: ", l.max_connections, "\nmax_subscriptions: ", l.max_subscriptions,
+      "\nmax_pending: ", l.max_pending, "\nping_interval: ", dur(l.ping_interval),
+      "\nping_max: ", l.ping_max, "\nwrite_deadline: ", dur(l.write_deadline),
+      "\nauth_timeout: ", dur(l.auth_timeout), "\nlame_duck_duration: ", dur(l.lame_duck_duration),
+      "\nlame_duck_grace_period: ", dur(l.lame_duck_grace_period), "\nuser: ", Quote(o.user),
+      "\npass: ", Quote(o.pass), "\nauth_token: ", Quote(o.auth_token), "\n");
+  std::string path = FrontendConfigPath(run_dir);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+    out << text;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+  ::chmod(path.c_str(), 0600);
+  return absl::OkStatus();
+}
+
+// What a reload may not change (nats-server refuses these too).
+std::string FixedOptionChanged(const LaunchOptions& a, const LaunchOptions& b) {
+  if (a.host != b.host) return "host";
+  if (a.port != b.port) return "port";
+  if (a.http_host != b.http_host) return "http_host";
+  if (a.http_port != b.http_port) return "http_port";
+  if (a.jetstream != b.jetstream) return "jetstream";
+  if (a.store_dir != b.store_dir) return "store_dir";
+  if (a.server_name != b.server_name) return "server_name";
+  if (a.admin_listen != b.admin_listen) return "admin_listen";
+  return "";
+}
+
 std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run_dir,
                                   const std::string& bin_dir, const std::string& name) {
   auto sock = [&](absl::string_view kind) { return absl::StrCat("unix:", run_dir, "/", kind, ".sock"); };
@@ -147,19 +203,9 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
                                                                  o.http_port == -1 ? 0 : o.http_port)});
   }
   if (o.jetstream) fe.args.push_back("--jetstream");
-  const frontend::Limits& l = o.limits;
-  auto dur = [](absl::Duration d) { return absl::FormatDuration(d); };
-  fe.args.insert(fe.args.end(),
-                 {"--max_payload", absl::StrCat(l.max_payload), "--max_control_line",
-                  absl::StrCat(l.max_control_line), "--max_connections",
-                  absl::StrCat(l.max_connections), "--max_subscriptions",
-                  absl::StrCat(l.max_subscriptions), "--max_pending", absl::StrCat(l.max_pending),
-                  "--ping_interval", dur(l.ping_interval), "--ping_max", absl::StrCat(l.ping_max),
-                  "--write_deadline", dur(l.write_deadline), "--auth_timeout", dur(l.auth_timeout),
-                  "--lame_duck_duration", dur(l.lame_duck_duration), "--lame_duck_grace_period",
-                  dur(l.lame_duck_grace_period)});
-  if (!o.user.empty()) fe.args.insert(fe.args.end(), {"--user", o.user, "--pass", o.pass});
-  if (!o.auth_token.empty()) fe.args.insert(fe.args.end(), {"--auth", o.auth_token});
+  // Limits and authorization go through a config file the launcher rewrites
+  // on SIGHUP, so the frontend can reload them.
+  fe.args.insert(fe.args.end(), {"--config", FrontendConfigPath(run_dir)});
   specs.push_back(std::move(fe));
   return specs;
 }
@@ -235,6 +281,10 @@ int RunLauncher(int argc, char** argv) {
 
   MLOG_INFO("Starting meridian-server v", kVersion, " (nats-server compatible v",
             kNatsCompatVersion, "), run dir ", run_dir);
+  if (absl::Status s = WriteFrontendConfig(o, run_dir); !s.ok()) {
+    cleanup_run_dir();
+    return Fail(s);
+  }
   std::vector<ChildSpec> specs = BuildSpecs(o, run_dir, SelfDir(), name);
   if (absl::Status s = supervisor.StartAll(specs, absl::Seconds(30)); !s.ok()) {
     (*grpc_server)->Shutdown(absl::ZeroDuration());
@@ -275,9 +325,23 @@ int RunLauncher(int argc, char** argv) {
     }
     if (sig == SIGCHLD) supervisor.Reap();
     if (sig == SIGHUP) {
-      MLOG_INFO("Received SIGHUP, reopening log and forwarding to the daemons");
-      (void)log::Init({.debug = o.debug, .trace = o.trace, .file = o.log_file, .prefix = "server"});
-      supervisor.SignalAll(SIGHUP);
+      MLOG_INFO("Received SIGHUP, reloading the configuration");
+      absl::StatusOr<LaunchOptions> fresh = ParseLaunchOptions(argc, argv);
+      std::string fixed = fresh.ok() ? FixedOptionChanged(o, *fresh) : "";
+      if (!fresh.ok()) {
+        MLOG_ERROR("config reload failed, keeping the running configuration: ",
+                   fresh.status().message());
+      } else if (!fixed.empty()) {
+        MLOG_ERROR("config reload not supported for ", fixed,
+                   "; keeping the running configuration");
+      } else if (absl::Status s = WriteFrontendConfig(*fresh, run_dir); !s.ok()) {
+        MLOG_ERROR("config reload failed: ", s.message());
+      } else {
+        fresh->admin_listen = o.admin_listen;
+        o = *fresh;
+        (void)log::Init({.debug = o.debug, .trace = o.trace, .file = o.log_file, .prefix = "server"});
+        supervisor.SignalAll(SIGHUP);
+      }
     }
     if (sig == SIGUSR2 && !lame_duck) {
       MLOG_INFO("Received SIGUSR2, entering lame duck mode");
