@@ -6,7 +6,9 @@
 namespace meridian::frontend {
 
 absl::Status ParseConnectOptions(std::string_view text, ConnectOptions* out) {
-  absl::StatusOr<json::Value> doc = json::Parse(absl::string_view(text.data(), text.size()));
+  // Go substitutes U+FFFD for invalid UTF-8 in strings; so do we (odd client names).
+  absl::StatusOr<json::Value> doc =
+      json::Parse(absl::string_view(text.data(), text.size()), {.replace_invalid_unicode = true});
   if (!doc.ok()) return doc.status();
   if (!doc->is_object()) return absl::InvalidArgumentError("CONNECT is not a JSON object");
   // Go's json.Unmarshal matches field names case-insensitively and ignores
