@@ -17,87 +17,10 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
+#include "tests/support/suite.h"
 
 namespace meridian::testing {
 namespace {
-
-struct Member {
-  std::string kind, name, health, grpc, metrics;
-  int pid = 0;
-  int restarts = 0;
-};
-
-std::vector<Member> ParseStatus(const std::string& out) {
-  std::vector<Member> members;
-  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (f.size() < 8 || f[0] == "KIND") continue;
-    Member m;
-    m.kind = f[0];
-    m.name = f[1];
-    (void)absl::SimpleAtoi(f[2], &m.pid);
-    m.health = f[3];
-    (void)absl::SimpleAtoi(f[4], &m.restarts);
-    m.grpc = f[6];
-    m.metrics = f[7];
-    members.push_back(m);
-  }
-  return members;
-}
-
-class Suite {
- public:
-  explicit Suite(std::vector<std::string> extra = {}) {
-    dir_ = MakeTempDir("meridian-suite");
-    std::vector<std::string> argv = {BinPath("meridian-server"), "-a", "127.0.0.1", "-p", "-1",
-                                     "-m", "-1", "--ports_file_dir", dir_, "-js", "-sd",
-                                     dir_ + "/store", "-n", "itest"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = Process(argv);
-  }
-  ~Suite() { RemoveTree(dir_); }
-
-  bool Start() {
-    if (!process_.Start()) return false;
-    std::string path = dir_ + "/meridian-server_" + std::to_string(process_.pid()) + ".ports";
-    bool ok = PollUntil([&] { return !ReadFile(path).empty() || !process_.Running(); },
-                        absl::Seconds(60));
-    ports_json_ = ReadFile(path);
-    return ok && !ports_json_.empty();
-  }
-  std::string Admin() const {
-    return std::string(absl::StripPrefix(PortsFileUrl(ports_json_, "admin"), "grpc://"));
-  }
-  std::string ClientHostPort() const {
-    return std::string(absl::StripPrefix(PortsFileUrl(ports_json_, "nats"), "nats://"));
-  }
-  std::string MonitoringHostPort() const {
-    return std::string(absl::StripPrefix(PortsFileUrl(ports_json_, "monitoring"), "http://"));
-  }
-  RunResult Status() const { return RunProgram({BinPath("meridianctl"), "--server", Admin(), "status"}); }
-  std::vector<Member> WaitAllServing(size_t expected) {
-    std::vector<Member> members;
-    PollUntil(
-        [&] {
-          RunResult r = Status();
-          members = ParseStatus(r.out);
-          if (r.exit_code != 0 || members.size() != expected) return false;
-          for (const Member& m : members) {
-            if (m.health != "SERVING") return false;
-          }
-          return true;
-        },
-        absl::Seconds(30));
-    return members;
-  }
-  Process& process() { return process_; }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-  std::string ports_json_;
-  Process process_;
-};
 
 TEST(LauncherTest, StartsEveryDaemonServesMetricsAndStopsCleanly) {
   Suite suite;
