@@ -67,9 +67,21 @@ bool ClientConnection::Start() {
     Close("Max Connections", "maximum connections exceeded");
     return true;
   }
+  ResumeReading();
+  return true;
+}
+
+void ClientConnection::PauseReading() {
+  if (!reading_ || handle_closed_) return;
+  reading_ = false;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+}
+
+void ClientConnection::ResumeReading() {
+  if (reading_ || closing_ || handle_closed_) return;
+  reading_ = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &ClientConnection::OnAlloc,
                 &ClientConnection::OnRead);
-  return true;
 }
 
 void ClientConnection::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
@@ -90,6 +102,10 @@ void ClientConnection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t
   self->parser_.set_max_payload(limits.max_payload);
   self->parser_.set_max_control_line(static_cast<uint32_t>(limits.max_control_line));
   protocol::ParseError e = self->parser_.Feed(buf->base, static_cast<size_t>(nread));
+  if (self->stall_requested_) {
+    self->stall_requested_ = false;
+    if (!self->closing_) self->worker_->Stall(self);
+  }
   if (e == protocol::ParseError::kNone || e == protocol::ParseError::kStopped) return;
   std::string_view text = protocol::ErrText(e);
   MLOG_DEBUG("client ", self->cid_, ": ", protocol::ErrorDescription(e), " - closing");
@@ -194,7 +210,9 @@ bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
               .payload = payload,
               .publisher_cid = cid_,
               .publisher_echo = connect_.echo};
-  size_t delivered = worker_->Publish(msg);
+  bool stall = false;
+  size_t delivered = worker_->Publish(msg, &stall);
+  if (stall) stall_requested_ = true;
   if (delivered == 0 && !reply.empty() && connect_.no_responders) {
     SendNoResponders(subject, reply);
   }
@@ -241,6 +259,7 @@ bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
   sub->owner = this;
   sub->cid = cid_;
   sub->worker = worker_->index();
+  sub->pending = pending_;
   if (worker_->core()->sublist().Insert(sub.get()) != subjects::SublistError::kOk) {
     SendErr("Invalid Subject");
     return !closing_;
@@ -359,6 +378,7 @@ bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
     Close("Slow Consumer (Pending Bytes)");
     return false;
   }
+  pending_->store(static_cast<int64_t>(out_.pending()), std::memory_order_relaxed);
   worker_->MarkDirty(this);
   return true;
 }
@@ -392,6 +412,7 @@ void ClientConnection::Flush() {
     return;
   }
   out_.Consume(static_cast<size_t>(written));
+  pending_->store(static_cast<int64_t>(out_.pending()), std::memory_order_relaxed);
   if (!out_.empty()) {
     // The socket is full: hand the rest to libuv, which waits for it to be
     // writable; appends go on meanwhile after the in-flight bytes.
@@ -430,6 +451,7 @@ void ClientConnection::OnWritten(uv_write_t* req, int status) {
     return;
   }
   self->out_.Consume(done);
+  self->pending_->store(static_cast<int64_t>(self->out_.pending()), std::memory_order_relaxed);
   self->worker_->MarkDirty(self);
 }
 
@@ -480,7 +502,7 @@ void ClientConnection::Close(std::string_view reason, std::string_view err) {
   closing_ = true;
   close_reason_ = std::string(reason);
   if (!err.empty()) SendErr(err);
-  if (!handle_closed_) uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  PauseReading();
   RemoveAllSubs();
   worker_->Unregister(this);
   worker_->MarkDirty(this);  // the flush closes the socket once pending bytes are out

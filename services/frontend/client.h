@@ -73,6 +73,11 @@ class ClientConnection {
   bool OnErr(std::string_view) { return true; }
   bool OnInfo(std::string_view) { return true; }
 
+  // Fast-producer pushback: reading pauses while a subscriber it feeds is
+  // near max_pending (as nats-server stalls fast producers).
+  void PauseReading();
+  void ResumeReading();
+
   // The worker unsubscribes a subscription that reached its max.
   void RemoveSub(std::string_view sid);
   bool dirty = false;
@@ -114,6 +119,9 @@ class ClientConnection {
   std::atomic<int64_t> last_activity_ns_{0};
   std::atomic<size_t> pending_snapshot_{0};
   std::atomic<size_t> num_subs_{0};
+  std::shared_ptr<std::atomic<int64_t>> pending_ = std::make_shared<std::atomic<int64_t>>(0);
+  bool stall_requested_ = false;
+  bool reading_ = false;
   subjects::internal::StringMap<std::unique_ptr<ClientSub>> subs_;
   std::string close_reason_;
   std::string scratch_;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "common/subjects/sublist.h"
 
@@ -19,6 +20,10 @@ struct ClientSub : subjects::Subscription {
   uint32_t worker = 0;
   std::atomic<uint64_t> max{0};        // auto-unsubscribe after this many; 0 = none
   std::atomic<uint64_t> delivered{0};  // counted only while max is set
+  // The owning connection's pending outbound bytes, readable from any loop
+  // (publishers slow down when it nears max_pending). Shared so it outlives
+  // the connection for as long as the subscription does.
+  std::shared_ptr<std::atomic<int64_t>> pending;
   ClientConnection* conn() const { return static_cast<ClientConnection*>(owner); }
 };
 

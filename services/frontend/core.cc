@@ -1,5 +1,6 @@
 #include "services/frontend/core.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -15,9 +16,20 @@
 
 namespace meridian::frontend {
 
+namespace {
+
+// CPUs this process may run on (taskset / cgroup cpusets), as Go's NumCPU.
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
 Core::Core(CoreOptions options) : options_(std::move(options)) {
-  int n = options_.workers > 0 ? options_.workers
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = options_.workers > 0 ? options_.workers : UsableCpus();
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }
 

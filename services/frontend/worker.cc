@@ -55,6 +55,8 @@ Worker::Worker(Core* core, uint32_t index)
   inbox_async_.data = this;
   uv_timer_init(loop, &tick_);
   tick_.data = this;
+  uv_timer_init(loop, &stall_timer_);
+  stall_timer_.data = this;
 }
 
 Worker::~Worker() = default;
@@ -77,6 +79,7 @@ void Worker::Stop() {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&stall_timer_), nullptr);
   });
   for (Retired& r : retired_) delete r.sub;
   retired_.clear();
@@ -123,13 +126,13 @@ void Worker::RetireSub(ClientSub* sub) {
   retired_.push_back({core_->AdvanceEpoch(), sub});
 }
 
-size_t Worker::Publish(const Message& msg) {
+size_t Worker::Publish(const Message& msg, bool* stall) {
   const subjects::MatchResult& result = cache_.Match(msg.subject);
   size_t delivered = 0;
   for (subjects::Subscription* s : result.psubs) {
     auto* sub = static_cast<ClientSub*>(s);
     if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
-    DeliverTo(sub, msg);
+    DeliverTo(sub, msg, stall);
     ++delivered;
   }
   for (const subjects::QueueGroupMatch& group : result.qsubs) {
@@ -143,7 +146,7 @@ size_t Worker::Publish(const Message& msg) {
     for (size_t i = 0; i < n; ++i) {
       auto* sub = static_cast<ClientSub*>(group.members[(start + i) % n]);
       if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
-      DeliverTo(sub, msg);
+      DeliverTo(sub, msg, stall);
       ++delivered;
       break;
     }
@@ -151,7 +154,35 @@ size_t Worker::Publish(const Message& msg) {
   return delivered;
 }
 
-void Worker::DeliverTo(ClientSub* sub, const Message& msg) {
+void Worker::Stall(ClientConnection* conn) {
+  conn->PauseReading();
+  stalled_.push_back(conn->cid());
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&stall_timer_))) {
+    uv_timer_start(&stall_timer_, [](uv_timer_t* h) { static_cast<Worker*>(h->data)->OnStallTimer(); },
+                   2, 0);
+  }
+}
+
+void Worker::OnStallTimer() {
+  std::vector<uint64_t> cids;
+  cids.swap(stalled_);
+  for (uint64_t cid : cids) {
+    ClientConnection* conn = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(conns_mu_);
+      auto it = conns_.find(cid);
+      if (it != conns_.end()) conn = it->second;
+    }
+    if (conn != nullptr) conn->ResumeReading();
+  }
+}
+
+void Worker::DeliverTo(ClientSub* sub, const Message& msg, bool* stall) {
+  // Above 3/4 of max_pending the publisher is paused briefly, so a fast
+  // producer does not push a slower consumer over the limit.
+  if (sub->pending->load(std::memory_order_relaxed) * 4 > settings_.limits.max_pending * 3) {
+    *stall = true;
+  }
   uint64_t max = sub->max.load(std::memory_order_relaxed);
   bool last = false;
   if (max > 0) {

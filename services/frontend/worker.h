@@ -62,9 +62,11 @@ class Worker {
   // Takes a new client socket (any thread): adopted on this loop.
   void Adopt(int fd);
 
-  // Loop thread: publishes `msg` to every matching subscription.
-  // Returns the number of deliveries.
-  size_t Publish(const Message& msg);
+  // Loop thread: publishes `msg` to every matching subscription. Returns the
+  // number of deliveries; *stall is set when a receiver is near max_pending.
+  size_t Publish(const Message& msg, bool* stall);
+  // Pauses a publisher's reading for a moment (fast-producer pushback).
+  void Stall(ClientConnection* conn);
   const subjects::MatchResult& Match(std::string_view subject) { return cache_.Match(subject); }
 
   // Loop thread: connection bookkeeping.
@@ -89,7 +91,8 @@ class Worker {
     std::string bytes;
   };
 
-  void DeliverTo(ClientSub* sub, const Message& msg);
+  void DeliverTo(ClientSub* sub, const Message& msg, bool* stall);
+  void OnStallTimer();
   void AppendRemote(ClientSub* sub, const Message& msg);
   void DrainInbox();
   void OnCheck();
@@ -111,6 +114,8 @@ class Worker {
   uv_prepare_t prepare_;
   uv_async_t inbox_async_;
   uv_timer_t tick_;
+  uv_timer_t stall_timer_;
+  std::vector<uint64_t> stalled_;  // cids paused until the stall timer fires
 
   std::mutex conns_mu_;  // taken on connect/close and by monitoring, never per message
   absl::flat_hash_map<uint64_t, ClientConnection*> conns_ ABSL_GUARDED_BY(conns_mu_);

@@ -1,0 +1,13 @@
+// The four modes of meridian-loadgen; each returns the process exit code.
+#pragma once
+
+#include "tests/bench/loadgen/options.h"
+
+namespace meridian::loadgen {
+
+int RunPub(const Options& options);
+int RunPubSub(const Options& options);
+int RunReqRep(const Options& options);
+int RunSink(const Options& options);
+
+}  // namespace meridian::loadgen
