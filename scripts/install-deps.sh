@@ -10,7 +10,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache git
   libuv1-dev libssl-dev libsodium-dev librocksdb-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnats-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(nats-server mosquitto mosquitto-clients curl)
+  packages+=(nats-server mosquitto mosquitto-clients curl clang libclang-rt-14-dev)
   # Node.js may come from another packaging (e.g. nodesource's nodejs bundles
   # npm and conflicts with Debian's npm): only install it when it is absent.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
