@@ -7,7 +7,7 @@
 
 #include "common/protocol/encoder.h"
 #include "common/protocol/errors.h"
-#include "common/protocol/tests/alloc_counter.h"
+#include "common/testing/alloc_counter.h"
 #include "common/protocol/tests/parse_helpers.h"
 #include "common/protocol/tests/recording_handler.h"
 

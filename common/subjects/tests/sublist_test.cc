@@ -13,7 +13,7 @@
 
 #include "common/subjects/local_match_cache.h"
 #include "common/subjects/subject.h"
-#include "common/subjects/tests/alloc_counter.h"
+#include "common/testing/alloc_counter.h"
 
 namespace meridian::subjects {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/protocol/tests/alloc_counter.h"
+#include "common/testing/alloc_counter.h"
 
 #include <cstdlib>
 #include <new>

@@ -1,8 +1,8 @@
 // Counts heap allocations made by the current thread while a scope is
 // active (global operator new is replaced in alloc_counter.cc), to check
 // that hot paths do not allocate.
-#ifndef MERIDIAN_COMMON_PROTOCOL_TESTS_ALLOC_COUNTER_H_
-#define MERIDIAN_COMMON_PROTOCOL_TESTS_ALLOC_COUNTER_H_
+#ifndef MERIDIAN_COMMON_TESTING_ALLOC_COUNTER_H_
+#define MERIDIAN_COMMON_TESTING_ALLOC_COUNTER_H_
 
 #include <cstddef>
 
@@ -17,4 +17,4 @@ class AllocCounter {
 
 }  // namespace meridian::testing
 
-#endif  // MERIDIAN_COMMON_PROTOCOL_TESTS_ALLOC_COUNTER_H_
+#endif  // MERIDIAN_COMMON_TESTING_ALLOC_COUNTER_H_
