@@ -1,0 +1,255 @@
+// Randomized property test: random peers, plain and queue interest on
+// wildcard subjects, removals, resets and messages, checked against a
+// brute-force model after every step:
+// * each peer's view (the sum of the deltas it received) equals the union of
+//   the other peers' interest (plain: 0/1, queue: the member count);
+// * one step never sends two deltas for the same key to the same peer, nor
+//   a zero delta;
+// * every message reaches exactly the other peers with matching plain
+//   interest, plus for each matching group not served by the origin exactly
+//   one peer (not the origin) holding members of it; a peer at most once.
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "common/subjects/subject.h"
+#include "gtest/gtest.h"
+#include "services/router/core/router.h"
+#include "services/router/core/tests/test_util.h"
+
+namespace meridian::router {
+namespace {
+
+using Key = std::tuple<std::string, std::string, std::string>;  // acc,subj,q
+
+class Model {
+ public:
+  std::map<uint64_t, std::map<Key, int64_t>> held;  // peer -> key -> count
+
+  std::map<Key, int64_t> ExpectedView(uint64_t peer) const {
+    std::map<Key, int64_t> view;
+    for (const auto& [other, keys] : held) {
+      if (other == peer) continue;
+      for (const auto& [key, count] : keys) view[key] += count;
+    }
+    for (auto it = view.begin(); it != view.end();) {
+      if (it->second == 0) {
+        it = view.erase(it);
+      } else {
+        if (std::get<2>(it->first).empty()) it->second = 1;
+        ++it;
+      }
+    }
+    return view;
+  }
+};
+
+class RandomRun {
+ public:
+  explicit RandomRun(uint64_t seed)
+      : rng_(seed), router_(RouterOptions{.seed = seed * 7 + 1}) {}
+
+  void Run(int steps) {
+    for (int step = 0; step < steps; ++step) {
+      SCOPED_TRACE(::testing::Message() << "step " << step);
+      Step();
+      CheckViews();
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+
+ private:
+  int Rand(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+  std::string Pattern() {
+    static const char* kTokens[] = {"a", "b", "*", ">"};
+    std::string s;
+    const int n = 1 + Rand(3);
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) s += '.';
+      const char* t = kTokens[Rand(i == n - 1 ? 4 : 3)];
+      s += t;
+    }
+    return s;
+  }
+  std::string Literal() {
+    static const char* kTokens[] = {"a", "b", "c"};
+    std::string s;
+    const int n = 1 + Rand(3);
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) s += '.';
+      s += kTokens[Rand(3)];
+    }
+    return s;
+  }
+  Key RandomKey() {
+    static const char* kQueues[] = {"", "", "q1", "q2"};
+    return Key{Rand(4) == 0 ? "B" : "A", Pattern(), kQueues[Rand(4)]};
+  }
+  uint64_t RandomPeer() {
+    auto it = model_.held.begin();
+    std::advance(it, Rand(static_cast<int>(model_.held.size())));
+    return it->first;
+  }
+
+  // Records `out` into the views, checking one step's minimality.
+  void Record(const std::vector<OutboundDelta>& out) {
+    std::set<std::tuple<uint64_t, std::string, std::string, std::string>> seen;
+    for (const OutboundDelta& d : out) {
+      EXPECT_NE(d.delta.count, 0);
+      EXPECT_TRUE(model_.held.contains(d.peer.value));
+      EXPECT_TRUE(seen.emplace(d.peer.value, d.delta.account, d.delta.subject,
+                               d.delta.queue)
+                      .second)
+          << "two deltas for one key to one peer";
+    }
+    views_.Add(out);
+  }
+
+  void Step() {
+    const int op = Rand(100);
+    std::vector<OutboundDelta> out;
+    if (model_.held.size() < 2 || (op < 5 && model_.held.size() < 6)) {
+      const uint64_t id = next_peer_++;
+      ASSERT_TRUE(router_.AddPeer(PeerId{id}, PeerKind::kFrontend, &out).ok());
+      model_.held[id];
+      for (const OutboundDelta& d : out) EXPECT_EQ(d.peer.value, id);
+      Record(out);
+    } else if (op < 8) {
+      const uint64_t id = RandomPeer();
+      ASSERT_TRUE(router_.RemovePeer(PeerId{id}, &out).ok());
+      model_.held.erase(id);
+      views_.Drop(PeerId{id});
+      Record(out);
+    } else if (op < 11) {
+      const uint64_t id = RandomPeer();
+      // Keep some of what it holds, change some, add some.
+      std::vector<InterestDelta> full;
+      std::map<Key, int64_t> next;
+      for (const auto& [key, count] : model_.held[id]) {
+        if (Rand(3) == 0) continue;
+        const int64_t c = Rand(2) == 0 ? count : 1 + Rand(3);
+        next[key] += c;
+        full.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key),
+                        static_cast<int32_t>(c)});
+      }
+      for (int i = Rand(3); i > 0; --i) {
+        Key key = RandomKey();
+        next[key] += 1;
+        full.push_back(
+            {std::get<0>(key), std::get<1>(key), std::get<2>(key), 1});
+      }
+      ASSERT_TRUE(router_.ResetPeer(PeerId{id}, full, &out).ok());
+      model_.held[id] = next;
+      Record(out);
+    } else if (op < 55) {
+      const uint64_t id = RandomPeer();
+      auto& keys = model_.held[id];
+      if (!keys.empty() && Rand(2) == 0) {
+        auto it = keys.begin();
+        std::advance(it, Rand(static_cast<int>(keys.size())));
+        const int32_t c = -static_cast<int32_t>(1 + Rand(it->second));
+        const Key key = it->first;
+        ASSERT_TRUE(router_
+                        .ApplyInterest(PeerId{id},
+                                       {std::get<0>(key), std::get<1>(key),
+                                        std::get<2>(key), c},
+                                       &out)
+                        .ok());
+        if ((it->second += c) == 0) keys.erase(it);
+      } else {
+        const Key key = RandomKey();
+        const int32_t c = 1 + Rand(2);
+        ASSERT_TRUE(router_
+                        .ApplyInterest(PeerId{id},
+                                       {std::get<0>(key), std::get<1>(key),
+                                        std::get<2>(key), c},
+                                       &out)
+                        .ok());
+        keys[key] += c;
+      }
+      Record(out);
+    } else {
+      CheckMessage();
+    }
+  }
+
+  void CheckViews() {
+    for (const auto& [id, keys] : model_.held) {
+      EXPECT_EQ(views_.Of(PeerId{id}), model_.ExpectedView(id))
+          << "view of peer " << id;
+    }
+  }
+
+  void CheckMessage() {
+    const uint64_t origin = RandomPeer();
+    const std::string account = Rand(4) == 0 ? "B" : "A";
+    const std::string subject = Literal();
+    std::vector<std::string_view> served;
+    if (Rand(3) == 0) served.push_back("q1");
+    if (Rand(4) == 0) served.push_back("q2");
+    RouteRequest request{account, subject, PeerId{origin}, served};
+    ASSERT_EQ(router_.Route(request, &result_), RouteError::kOk);
+
+    // Brute force.
+    std::set<uint64_t> plain;
+    std::map<std::string, std::set<uint64_t>> holders;
+    for (const auto& [id, keys] : model_.held) {
+      if (id == origin) continue;
+      for (const auto& [key, count] : keys) {
+        const auto& [acc, pattern, queue] = key;
+        if (acc != account || !subjects::SubjectMatches(pattern, subject)) {
+          continue;
+        }
+        if (queue.empty()) {
+          plain.insert(id);
+        } else if (std::find(served.begin(), served.end(), queue) ==
+                   served.end()) {
+          holders[queue].insert(id);
+        }
+      }
+    }
+    std::set<uint64_t> targets;
+    std::map<std::string, int> times_chosen;
+    for (const RouteTarget& t : result_.targets()) {
+      EXPECT_NE(t.peer.value, origin);
+      EXPECT_TRUE(targets.insert(t.peer.value).second) << "peer twice";
+      EXPECT_EQ(t.plain, plain.contains(t.peer.value));
+      bool chosen_for_something = t.plain;
+      for (std::string_view q : t.queues) {
+        ++times_chosen[std::string(q)];
+        ASSERT_TRUE(holders.contains(std::string(q))) << q;
+        EXPECT_TRUE(holders[std::string(q)].contains(t.peer.value)) << q;
+        chosen_for_something = true;
+      }
+      EXPECT_TRUE(chosen_for_something);
+    }
+    for (const auto& [q, ids] : holders) {
+      EXPECT_EQ(times_chosen[q], 1) << "group " << q << " on " << subject;
+    }
+    for (const auto& [q, n] : times_chosen) EXPECT_TRUE(holders.contains(q));
+    for (uint64_t id : plain) EXPECT_TRUE(targets.contains(id));
+  }
+
+  std::mt19937_64 rng_;
+  Router router_;
+  RouteResult result_;
+  Model model_;
+  testing::Views views_;
+  uint64_t next_peer_ = 1;
+};
+
+TEST(RouterRandomTest, AgreesWithBruteForce) {
+  for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
+    RandomRun run(seed);
+    run.Run(3000);
+    if (HasFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace meridian::router
