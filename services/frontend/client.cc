@@ -136,7 +136,7 @@ bool ClientConnection::OnConnect(std::string_view json) {
   ConnectOptions opts;
   if (absl::Status s = ParseConnectOptions(json, &opts); !s.ok()) {
     MLOG_DEBUG("client ", cid_, ": bad CONNECT: ", s.message());
-    Close("Protocol Violation", "Invalid Connect JSON");  // as nats-server: -ERR then close
+    Close("Protocol Violation");  // nats-server closes without -ERR
     return false;
   }
   connect_ = std::move(opts);
@@ -164,6 +164,10 @@ bool ClientConnection::OnPing() {
     Close("Authentication Failure", kAuthViolation);
     return false;
   }
+  // PING is a flush barrier: messages this client published before it must
+  // be in their receivers' buffers before the PONG goes out, and messages
+  // other loops sent to this client before its PING must be ahead of the PONG.
+  worker_->SyncForPing();
   QueueRaw(protocol::kPongLine);
   if (connected_ && !info_sent_after_pong_ && connect_.protocol >= 1) {
     info_sent_after_pong_ = true;
@@ -172,6 +176,13 @@ bool ClientConnection::OnPing() {
     QueueRaw(scratch_);
   }
   return true;
+}
+
+bool ClientConnection::OnErr(std::string_view text) {
+  // A client has no business sending -ERR: nats-server closes it.
+  MLOG_DEBUG("client ", cid_, " sent -ERR ", text, ", closing");
+  Close("Parse Error");
+  return false;
 }
 
 bool ClientConnection::OnPong() {
@@ -200,10 +211,10 @@ bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
   WorkerStats& ws = worker_->stats();
   ws.in_msgs.Inc();
   ws.in_bytes.Add(headers.size() + payload.size());
-  if (connect_.pedantic && !subjects::IsValidLiteralSubject(subject)) {
-    SendErr("Invalid Publish Subject");
-    return !closing_;
-  }
+  // nats-server 2.9 reports a wildcard publish subject in pedantic mode and
+  // still routes the message.
+  if (connect_.pedantic && !subjects::IsValidLiteralSubject(subject)) SendErr("Invalid Publish Subject");
+  if (connect_.verbose) SendOk();
   Message msg{.subject = subject,
               .reply = reply,
               .headers = headers,
@@ -216,7 +227,6 @@ bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
   if (delivered == 0 && !reply.empty() && connect_.no_responders) {
     SendNoResponders(subject, reply);
   }
-  if (connect_.verbose) SendOk();
   return !closing_;
 }
 
@@ -339,6 +349,8 @@ ConnSnapshot ClientConnection::Snapshot(bool with_subs) const {
   return s;
 }
 
+bool ClientConnection::HasSub(std::string_view sid) const { return subs_.find(sid) != subs_.end(); }
+
 bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
   if (closing_) return false;
   bool with_headers = !msg.headers.empty() && connect_.headers;
@@ -369,7 +381,14 @@ bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
   WorkerStats& ws = worker_->stats();
   ws.out_msgs.Inc();
   ws.out_bytes.Add(payload_size);
-  if (static_cast<int64_t>(out_.pending()) > worker_->settings().limits.max_pending) {
+  const int64_t max_pending = worker_->settings().limits.max_pending;
+  if (static_cast<int64_t>(out_.pending()) * 2 > max_pending && in_flight_ == 0) {
+    // Half way to the limit: write now rather than at the end of the loop
+    // turn, so one large read from a fast producer cannot by itself push a
+    // reading subscriber over max_pending.
+    Flush();
+  }
+  if (static_cast<int64_t>(out_.pending()) > max_pending) {
     worker_->stats().slow_consumers.Inc();
     MLOG_WARN("client ", cid_, " ", ip_, ":", port_, ": slow consumer (pending bytes ",
               out_.pending(), "), closing");

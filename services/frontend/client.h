@@ -52,6 +52,9 @@ class ClientConnection {
   // (connection closing).
   bool QueueMsg(std::string_view sid, const Message& msg);
   void QueueRaw(std::string_view bytes);
+  // Whether `sid` is still subscribed (deliveries from other loops may trail
+  // an UNSUB).
+  bool HasSub(std::string_view sid) const;
   // Worker's check phase: one writev of everything pending.
   void Flush();
   // Periodic checks (ping, stale, auth timeout, write deadline).
@@ -70,7 +73,7 @@ class ClientConnection {
   bool OnPing();
   bool OnPong();
   bool OnOk() { return true; }
-  bool OnErr(std::string_view) { return true; }
+  bool OnErr(std::string_view text);
   bool OnInfo(std::string_view) { return true; }
 
   // Fast-producer pushback: reading pauses while a subscriber it feeds is

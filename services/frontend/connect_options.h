@@ -9,9 +9,11 @@
 
 namespace meridian::frontend {
 
+// Defaults as nats-server's: CONNECT overrides only the fields it names, and
+// a client that names none is verbose and pedantic.
 struct ConnectOptions {
-  bool verbose = false;
-  bool pedantic = false;
+  bool verbose = true;
+  bool pedantic = true;
   bool echo = true;
   bool headers = false;
   bool no_responders = false;

@@ -183,10 +183,11 @@ void Worker::DeliverTo(ClientSub* sub, const Message& msg, bool* stall) {
   if (sub->pending->load(std::memory_order_relaxed) * 4 > settings_.limits.max_pending * 3) {
     *stall = true;
   }
+  // Every delivery counts: UNSUB with a max counts the earlier ones too.
+  uint64_t n = sub->delivered.fetch_add(1, std::memory_order_relaxed) + 1;
   uint64_t max = sub->max.load(std::memory_order_relaxed);
   bool last = false;
   if (max > 0) {
-    uint64_t n = sub->delivered.fetch_add(1, std::memory_order_relaxed) + 1;
     if (n > max) return;
     last = n == max;
   }
@@ -238,17 +239,27 @@ void Worker::DrainInbox() {
         conn = it == conns_.end() ? nullptr : it->second;
         conn_cid = cid;
       }
-      if (conn == nullptr) continue;  // closed meanwhile
+      if (conn == nullptr) continue;          // closed meanwhile
+      if (!conn->HasSub(sid)) continue;       // unsubscribed meanwhile
       conn->QueueMsg(sid, msg);
       if (last) conn->RemoveSub(sid);
     }
   }
 }
 
+void Worker::SyncForPing() {
+  HandOffBatches();
+  DrainInbox();
+}
+
 void Worker::OnCheck() {
   // Flush every connection written to during this turn: one writev each.
   for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->Flush();
   dirty_.clear();
+  HandOffBatches();
+}
+
+void Worker::HandOffBatches() {
   // Hand each batch to its loop: one lock and one wake-up per batch.
   for (size_t w = 0; w < outbox_.size(); ++w) {
     if (outbox_[w].empty()) continue;

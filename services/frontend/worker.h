@@ -65,6 +65,9 @@ class Worker {
   // Loop thread: publishes `msg` to every matching subscription. Returns the
   // number of deliveries; *stall is set when a receiver is near max_pending.
   size_t Publish(const Message& msg, bool* stall);
+  // Before a PONG: hand this loop's pending batches to their loops and take
+  // in what other loops sent here (PING is a flush barrier across loops).
+  void SyncForPing();
   // Pauses a publisher's reading for a moment (fast-producer pushback).
   void Stall(ClientConnection* conn);
   const subjects::MatchResult& Match(std::string_view subject) { return cache_.Match(subject); }
@@ -95,6 +98,7 @@ class Worker {
   void OnStallTimer();
   void AppendRemote(ClientSub* sub, const Message& msg);
   void DrainInbox();
+  void HandOffBatches();
   void OnCheck();
   void OnPrepare();
   void OnTick();

@@ -115,9 +115,14 @@ absl::Status ApplyAuthorizationBlock(const conf::Value& block, LaunchOptions& o,
     } else if (k == "token") {
       s = text(&o.auth_token, "auth");
     } else if (k == "timeout") {
-      absl::StatusOr<absl::Duration> d = conf::ParseDuration(value);
-      if (d.ok()) o.limits.auth_timeout = *d;
-      s = d.status();
+      // Seconds, possibly fractional (nats-server: float64), or a duration.
+      if (value.is_double()) {
+        o.limits.auth_timeout = absl::Seconds(value.as_double());
+      } else {
+        absl::StatusOr<absl::Duration> d = conf::ParseDuration(value);
+        if (d.ok()) o.limits.auth_timeout = *d;
+        s = d.status();
+      }
     } else {
       s = Unsupported(value, absl::StrCat("authorization.", key));
     }
