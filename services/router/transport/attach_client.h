@@ -1,0 +1,84 @@
+// The peer side of Router.Attach: one long-lived stream to a router, with a
+// bounded coalescing send queue and reconnection. No gRPC in this header.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "meridian/router/v1/router.pb.h"
+#include "services/router/transport/outbox.h"
+
+namespace meridian::router {
+
+struct AttachClientOptions {
+  std::string target;  // "host:port" or "unix:/path" of the router
+  // Sent as the first Frame of every stream (resync_requested is ignored).
+  v1::Hello hello;
+  QueueLimits limits;
+  // Delay before reconnecting after a failed or broken stream: starts at
+  // `initial_backoff`, doubles per failure up to `max_backoff`, and is reset
+  // once a stream is established.
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+
+  // All callbacks run on the client's transport thread; they must not block
+  // (post to the owner's loop). They may call Enqueue.
+  //
+  // The router answered our Hello with its own: the stream is up and Enqueue
+  // accepts Frames. `resync` is the router's Hello.resync_requested (always
+  // true with AttachServer): send the full interest with interest_reset=true.
+  // Called after every (re)connect.
+  std::function<void(bool resync, const v1::Hello& router_hello)> on_connected;
+  // A Frame from the router (the Hello is not repeated here; a first Frame
+  // that carries more than the Hello is delivered as well). `frame` is only
+  // valid during the call.
+  std::function<void(const v1::Frame& frame)> on_frame;
+  // An established stream ended (the client reconnects by itself).
+  std::function<void(const absl::Status& status)> on_disconnected;
+};
+
+// Thread-safe. Owns one transport thread that runs a gRPC CompletionQueue.
+class AttachClient {
+ public:
+  using Frame = v1::Frame;
+
+  // Starts connecting in the background; never fails (a bad target just
+  // keeps failing to connect, with backoff).
+  static std::unique_ptr<AttachClient> Start(AttachClientOptions options);
+  ~AttachClient();  // Stop()
+  AttachClient(const AttachClient&) = delete;
+  AttachClient& operator=(const AttachClient&) = delete;
+
+  // Queue a Frame for the router. Never blocks. False when the stream is not
+  // established (counted as dropped: the owner resyncs on on_connected) or
+  // the queue is full (counted as an overflow). What is queued when the
+  // stream breaks is discarded.
+  bool Enqueue(const Frame& frame);
+  // Same, building in place (under the queue lock; no copy and no allocation
+  // in the steady state). `build` must only append (add_messages,
+  // add_interest, may set interest_reset): the Frame may already hold earlier
+  // queued content. Do not call into this client from `build`.
+  bool Enqueue(absl::FunctionRef<void(Frame*)> build);
+
+  // Cancels the stream and joins the thread. Idempotent. No callback runs
+  // after Stop returns.
+  void Stop();
+
+  bool connected() const;
+  // Streams established so far.
+  uint64_t connects() const;
+  TransportStats stats() const;
+  const std::string& target() const;
+
+  class Impl;
+
+ private:
+  explicit AttachClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meridian::router

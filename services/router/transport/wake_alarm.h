@@ -1,0 +1,47 @@
+// Internal to the transport's .cc files (pulls in grpc++): a CompletionQueue
+// wake-up that other threads can trigger.
+#pragma once
+
+#include <mutex>
+
+#include "grpc/support/time.h"
+#include "grpcpp/alarm.h"
+#include "grpcpp/completion_queue.h"
+
+namespace meridian::router::internal {
+
+// Makes `tag` pop out of `cq` as soon as possible. At most one firing is
+// outstanding; Wake while armed is a no-op. Thread-safe.
+class WakeAlarm {
+ public:
+  WakeAlarm(grpc::CompletionQueue* cq, void* tag) : cq_(cq), tag_(tag) {}
+
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (armed_ || closed_) return;
+    armed_ = true;
+    alarm_.Set(cq_, gpr_now(GPR_CLOCK_MONOTONIC), tag_);
+  }
+  // On the CQ thread, when `tag` popped out.
+  void Fired() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = false;
+  }
+  // No more firings from now on. True when one is still outstanding (its
+  // tag will still pop out: wait for it before destroying this).
+  bool Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    return armed_;
+  }
+
+ private:
+  grpc::CompletionQueue* const cq_;
+  void* const tag_;
+  std::mutex mu_;
+  grpc::Alarm alarm_;
+  bool armed_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace meridian::router::internal
