@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "tests/core/core_fixture.h"
 
@@ -263,6 +264,18 @@ void Count(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   natsMsg_Destroy(msg);
 }
 
+// The warning and error lines of a server log.
+std::string Warnings(const std::string& log) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, "[WRN]") || absl::StrContains(line, "[ERR]") ||
+        absl::StrContains(line, "Slow Consumer")) {
+      absl::StrAppend(&out, line, "\n");
+    }
+  }
+  return out;
+}
+
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
   for (size_t at = haystack.find(needle); at != std::string::npos;
@@ -299,7 +312,9 @@ TEST_P(LimitsTest, SlowConsumerIsClosedOthersContinue) {
   // trickle would take it minutes to give up on the subscriber).
   std::string body(4000, 'f');
   constexpr int kFlood = 3072;
+  absl::Time budget = absl::Now() + absl::Seconds(30);
   for (int i = 0; i < kFlood; ++i) {
+    ASSERT_LT(absl::Now(), budget) << "publishing stalled; " << i << " sent";
     ASSERT_EQ(
         natsConnection_Publish(pub.get(), "sc.flood", body.data(), static_cast<int>(body.size())),
         NATS_OK);
@@ -324,13 +339,13 @@ TEST_P(LimitsTest, SlowConsumerIsClosedOthersContinue) {
   EXPECT_TRUE(PollUntil([&] { return counter.after.load() == kAfter; }, absl::Seconds(20)))
       << "healthy subscriber got " << counter.after.load() << " of " << kAfter;
   EXPECT_EQ(natsConnection_Status(healthy.get()), NATS_CONN_STATUS_CONNECTED);
-  if (HasFailure()) ADD_FAILURE() << "server log:\n" << s->Log();
+  if (HasFailure()) ADD_FAILURE() << "server warnings:\n" << Warnings(s->Log());
 }
 
-// A subscriber that keeps reading is not a slow consumer, even while a fast
-// producer floods its subject next to one that never reads: the server
-// holds the producer back (nats-server stalls it above 3/4 of max_pending)
-// rather than closing the reader.
+// A subscriber that keeps reading is not a slow consumer while a fast
+// producer on another connection floods its subject: the server holds the
+// producer back (nats-server stalls it above 3/4 of max_pending) rather than
+// closing the reader.
 TEST_P(LimitsTest, ReadingSubscriberOfAFloodedSubjectSurvives) {
   TestServer* s = StartServer(WithConfig("max_pending: 64KB\nmax_payload: 8KB\n"));
   ASSERT_NE(s, nullptr);
@@ -345,14 +360,16 @@ TEST_P(LimitsTest, ReadingSubscriberOfAFloodedSubjectSurvives) {
   ASSERT_EQ(natsConnection_Flush(healthy.get()), NATS_OK);
   NatsConnPtr pub = NatsConnect(s->url(), &st);
   ASSERT_EQ(st, NATS_OK);
-  // 1 KB messages in bursts of 48 (3/4 of max_pending) per flush.
+  // 1 KB messages in bursts of 32 (half of max_pending) per flush.
   std::string body(1024, 'A');
   constexpr int kCount = 4000;
+  absl::Time budget = absl::Now() + absl::Seconds(30);
   for (int i = 0; i < kCount; ++i) {
+    ASSERT_LT(absl::Now(), budget) << "publishing stalled; " << i << " sent";
     ASSERT_EQ(
         natsConnection_Publish(pub.get(), "rf.data", body.data(), static_cast<int>(body.size())),
         NATS_OK);
-    if (i % 48 == 47) {
+    if (i % 32 == 31) {
       ASSERT_EQ(natsConnection_FlushTimeout(pub.get(), 10000), NATS_OK) << i;
     }
   }
@@ -362,7 +379,7 @@ TEST_P(LimitsTest, ReadingSubscriberOfAFloodedSubjectSurvives) {
       absl::Seconds(20));
   EXPECT_EQ(counter.after.load(), kCount);
   EXPECT_EQ(natsConnection_Status(healthy.get()), NATS_CONN_STATUS_CONNECTED);
-  if (HasFailure()) ADD_FAILURE() << "server log:\n" << s->Log();
+  if (HasFailure()) ADD_FAILURE() << "server warnings:\n" << Warnings(s->Log());
 }
 
 MERIDIAN_CORE_INSTANTIATE(LimitsTest);
