@@ -18,6 +18,11 @@ namespace meridian::rpc {
 grpc::Status ToGrpc(const absl::Status& status);
 absl::Status FromGrpc(const grpc::Status& status);
 
+// Meridian's server settings on a builder: port reuse off (a used port is an
+// error, not a share), keepalives, 64 MiB messages. Shared by GrpcServer and
+// the servers that need their own builder (async completion queues).
+void ConfigureServerBuilder(grpc::ServerBuilder& builder);
+
 // A started gRPC server. Thread-safe.
 class GrpcServer {
  public:

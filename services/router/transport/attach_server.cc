@@ -1,5 +1,7 @@
 #include "services/router/transport/attach_server.h"
 
+#include "common/rpc/rpc.h"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -223,13 +225,7 @@ class SessionStream : public OutboxWaker {
 
 absl::Status AttachServer::Impl::Listen() {
   grpc::ServerBuilder builder;
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.SetMaxSendMessageSize(64 << 20);
+  rpc::ConfigureServerBuilder(builder);
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&service_);
   for (grpc::Service* service : options_.extra_services) builder.RegisterService(service);
