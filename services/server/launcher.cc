@@ -293,10 +293,27 @@ int RunLauncher(int argc, char** argv) {
     return Fail(s);
   }
 
-  admin::v1::ServerInfo frontend_info;
+  // The frontend's listeners (ports may have been picked at random). Retried:
+  // a loaded machine can make the first call miss its deadline.
   std::map<std::string, std::string> endpoints;
-  if (supervisor.FetchInfo("frontend", &frontend_info).ok()) {
-    for (const auto& [k, v] : frontend_info.endpoints()) endpoints[k] = v;
+  absl::Status info_status = absl::DeadlineExceededError("no answer");
+  for (absl::Time deadline = absl::Now() + absl::Seconds(20); absl::Now() < deadline;) {
+    admin::v1::ServerInfo frontend_info;
+    info_status = supervisor.FetchInfo("frontend", &frontend_info);
+    if (info_status.ok() && frontend_info.endpoints().count("client") > 0) {
+      for (const auto& [k, v] : frontend_info.endpoints()) endpoints[k] = v;
+      break;
+    }
+    MLOG_DEBUG("frontend endpoints not known yet: ", info_status.message());
+    ::usleep(50 * 1000);
+  }
+  if (endpoints.count("client") == 0) {
+    supervisor.StopAll(absl::Seconds(10));
+    (*grpc_server)->Shutdown(absl::ZeroDuration());
+    cleanup_run_dir();
+    if (!o.pid_file.empty()) ::unlink(o.pid_file.c_str());
+    return Fail(absl::UnavailableError(absl::StrCat(
+        "meridian-frontend did not report its client listener: ", info_status.message())));
   }
   endpoints["admin"] = absl::StrCat("grpc://", (*grpc_server)->address());
   admin_service.SetAddresses((*grpc_server)->address(), (*metrics)->address(), endpoints);
