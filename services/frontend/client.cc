@@ -175,7 +175,7 @@ bool ClientConnection::OnPing() {
     protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, /*connect_info=*/true, worker_->settings().limits, worker_->settings().auth));
     QueueRaw(scratch_);
   }
-  return true;
+  return !closing_;  // draining the inbox may have closed this connection
 }
 
 bool ClientConnection::OnErr(std::string_view text) {
@@ -202,6 +202,7 @@ bool ClientConnection::OnHpub(std::string_view subject, std::string_view reply,
 
 bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
                                std::string_view headers, std::string_view payload) {
+  if (closing_) return false;
   if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
@@ -245,6 +246,7 @@ void ClientConnection::SendNoResponders(std::string_view subject, std::string_vi
 
 bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
                              std::string_view sid) {
+  if (closing_) return false;
   if (!connected_ && worker_->settings().auth.required()) {
     Close("Authentication Failure", kAuthViolation);
     return false;
@@ -269,6 +271,7 @@ bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
   sub->owner = this;
   sub->cid = cid_;
   sub->worker = worker_->index();
+  sub->serial = worker_->core()->NextCid();
   sub->pending = pending_;
   if (worker_->core()->sublist().Insert(sub.get()) != subjects::SublistError::kOk) {
     SendErr("Invalid Subject");
@@ -349,7 +352,10 @@ ConnSnapshot ClientConnection::Snapshot(bool with_subs) const {
   return s;
 }
 
-bool ClientConnection::HasSub(std::string_view sid) const { return subs_.find(sid) != subs_.end(); }
+bool ClientConnection::HasSub(std::string_view sid, uint64_t serial) const {
+  auto it = subs_.find(sid);
+  return it != subs_.end() && it->second->serial == serial;
+}
 
 bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
   if (closing_) return false;
@@ -392,9 +398,15 @@ bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
     worker_->stats().slow_consumers.Inc();
     MLOG_WARN("client ", cid_, " ", ip_, ":", port_, ": slow consumer (pending bytes ",
               out_.pending(), "), closing");
+    Close("Slow Consumer (Pending Bytes)");
+    // Close the socket now, before dropping the buffers: an unfinished
+    // uv_write may still point into them, and closing cancels it.
+    if (!handle_closed_) {
+      handle_closed_ = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &ClientConnection::OnClosed);
+    }
     out_.Clear();
     in_flight_ = 0;
-    Close("Slow Consumer (Pending Bytes)");
     return false;
   }
   pending_->store(static_cast<int64_t>(out_.pending()), std::memory_order_relaxed);
@@ -485,10 +497,13 @@ void ClientConnection::Tick(absl::Time now) {
   if (in_flight_ > 0 && now - write_blocked_since_ > limits.write_deadline) {
     worker_->stats().slow_consumers.Inc();
     MLOG_WARN("client ", cid_, " ", ip_, ":", port_, ": slow consumer (write deadline), closing");
-    out_.Clear();
     Close("Slow Consumer (Write Deadline)");
-    handle_closed_ = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &ClientConnection::OnClosed);
+    if (!handle_closed_) {
+      handle_closed_ = true;
+      uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &ClientConnection::OnClosed);
+    }
+    out_.Clear();
+    in_flight_ = 0;
     return;
   }
   if (now >= next_ping_) {

@@ -52,9 +52,9 @@ class ClientConnection {
   // (connection closing).
   bool QueueMsg(std::string_view sid, const Message& msg);
   void QueueRaw(std::string_view bytes);
-  // Whether `sid` is still subscribed (deliveries from other loops may trail
-  // an UNSUB).
-  bool HasSub(std::string_view sid) const;
+  // Whether the subscription `serial` is still subscribed under `sid`
+  // (deliveries from other loops may trail an UNSUB, or a SUB reusing it).
+  bool HasSub(std::string_view sid, uint64_t serial) const;
   // Worker's check phase: one writev of everything pending.
   void Flush();
   // Periodic checks (ping, stale, auth timeout, write deadline).

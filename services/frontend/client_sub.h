@@ -17,6 +17,7 @@ class ClientConnection;
 // after its removal from the index (Core::Retire).
 struct ClientSub : subjects::Subscription {
   uint64_t cid = 0;
+  uint64_t serial = 0;  // unique per subscription: a reused sid is a new one
   uint32_t worker = 0;
   std::atomic<uint64_t> max{0};        // auto-unsubscribe after this many; 0 = none
   std::atomic<uint64_t> delivered{0};  // counted only while max is set

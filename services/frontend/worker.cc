@@ -12,7 +12,7 @@
 namespace meridian::frontend {
 namespace {
 
-// Cross-loop delivery records: [cid u64][sid,subject,reply,headers,payload as u32 len + bytes].
+// Cross-loop delivery records: [cid u64][sub serial u64][sid,subject,reply,headers,payload as u32 len + bytes].
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
 void PutBytes(std::string* out, std::string_view s) {
@@ -132,8 +132,7 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
   for (subjects::Subscription* s : result.psubs) {
     auto* sub = static_cast<ClientSub*>(s);
     if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
-    DeliverTo(sub, msg, stall);
-    ++delivered;
+    if (DeliverTo(sub, msg, stall)) ++delivered;
   }
   for (const subjects::QueueGroupMatch& group : result.qsubs) {
     size_t n = group.members.size();
@@ -146,9 +145,10 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
     for (size_t i = 0; i < n; ++i) {
       auto* sub = static_cast<ClientSub*>(group.members[(start + i) % n]);
       if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
-      DeliverTo(sub, msg, stall);
-      ++delivered;
-      break;
+      if (DeliverTo(sub, msg, stall)) {  // a member past its max passes it on
+        ++delivered;
+        break;
+      }
     }
   }
   return delivered;
@@ -177,7 +177,7 @@ void Worker::OnStallTimer() {
   }
 }
 
-void Worker::DeliverTo(ClientSub* sub, const Message& msg, bool* stall) {
+bool Worker::DeliverTo(ClientSub* sub, const Message& msg, bool* stall) {
   // Above 3/4 of max_pending the publisher is paused briefly, so a fast
   // producer does not push a slower consumer over the limit.
   if (sub->pending->load(std::memory_order_relaxed) * 4 > settings_.limits.max_pending * 3) {
@@ -188,29 +188,29 @@ void Worker::DeliverTo(ClientSub* sub, const Message& msg, bool* stall) {
   uint64_t max = sub->max.load(std::memory_order_relaxed);
   bool last = false;
   if (max > 0) {
-    if (n > max) return;
+    if (n > max) return false;
     last = n == max;
   }
   if (sub->worker == index_) {
     ClientConnection* conn = sub->conn();
     conn->QueueMsg(sub->sid, msg);
     if (last) conn->RemoveSub(sub->sid);
-    return;
+    return true;
   }
-  AppendRemote(sub, msg);
+  AppendRemote(sub, msg, last);
+  return true;
 }
 
-void Worker::AppendRemote(ClientSub* sub, const Message& msg) {
+void Worker::AppendRemote(ClientSub* sub, const Message& msg, bool last) {
   std::string& out = outbox_[sub->worker];
   PutU64(&out, sub->cid);
+  PutU64(&out, sub->serial);
   PutBytes(&out, sub->sid);
   PutBytes(&out, msg.subject);
   PutBytes(&out, msg.reply);
   PutBytes(&out, msg.headers);
   PutBytes(&out, msg.payload);
-  out.push_back(static_cast<char>(
-      sub->max.load(std::memory_order_relaxed) > 0 &&
-      sub->delivered.load(std::memory_order_relaxed) == sub->max.load(std::memory_order_relaxed)));
+  out.push_back(static_cast<char>(last));
 }
 
 void Worker::DrainInbox() {
@@ -226,6 +226,7 @@ void Worker::DrainInbox() {
     uint64_t conn_cid = 0;
     while (r.p < end) {
       uint64_t cid = r.U64();
+      uint64_t serial = r.U64();
       std::string_view sid = r.Bytes();
       Message msg;
       msg.subject = r.Bytes();
@@ -240,7 +241,7 @@ void Worker::DrainInbox() {
         conn_cid = cid;
       }
       if (conn == nullptr) continue;          // closed meanwhile
-      if (!conn->HasSub(sid)) continue;       // unsubscribed meanwhile
+      if (!conn->HasSub(sid, serial)) continue;  // unsubscribed (or sid reused) meanwhile
       conn->QueueMsg(sid, msg);
       if (last) conn->RemoveSub(sid);
     }

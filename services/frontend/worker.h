@@ -94,9 +94,10 @@ class Worker {
     std::string bytes;
   };
 
-  void DeliverTo(ClientSub* sub, const Message& msg, bool* stall);
+  // False when the subscription had already reached its max.
+  bool DeliverTo(ClientSub* sub, const Message& msg, bool* stall);
   void OnStallTimer();
-  void AppendRemote(ClientSub* sub, const Message& msg);
+  void AppendRemote(ClientSub* sub, const Message& msg, bool last);
   void DrainInbox();
   void HandOffBatches();
   void OnCheck();

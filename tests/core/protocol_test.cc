@@ -419,13 +419,17 @@ TEST_P(ProtocolTest, FlushIsABarrierAcrossConnections) {
                           << " times in " << kRounds;
 }
 
-// Once the server has answered the PING that follows an UNSUB, nothing more
-// arrives for that sid, even with a publisher on another loop flooding the
-// subject.
-TEST_P(ProtocolTest, NoDeliveryAfterUnsubIsAcknowledged) {
+// With a publisher flooding "unsub.flood" from another connection: in how
+// many of `rounds` rounds a message of that subject arrived after the PONG
+// that answers `unsub_ops` + PING, on a fresh subscriber each round (new
+// connections alternate between the frontend's loops).
+int LateDeliveries(TestServer& server, const std::string& unsub_ops, int rounds) {
   RawClient pub;
-  Open(&pub);
-  ASSERT_TRUE(pub.PingPong());
+  if (!pub.ConnectAndReadInfo(server.host(), server.port()) || !pub.Send(kConnect) ||
+      !pub.PingPong()) {
+    ADD_FAILURE() << "publisher did not connect";
+    return -1;
+  }
   std::atomic<bool> stop{false};
   std::thread flood([&] {
     std::string batch;
@@ -433,30 +437,45 @@ TEST_P(ProtocolTest, NoDeliveryAfterUnsubIsAcknowledged) {
     while (!stop.load() && pub.Send(batch)) {
     }
   });
-  struct Joiner {  // also when an assertion returns early
-    std::atomic<bool>* stop;
-    std::thread* thread;
-    ~Joiner() {
-      stop->store(true);
-      thread->join();
-    }
-  } joiner{&stop, &flood};
-  int late = 0, rounds = 0;
-  for (; rounds < 60; ++rounds) {
-    RawClient sub;  // new connections alternate between the frontend's loops
-    Open(&sub);
-    if (!sub.Send("SUB unsub.flood 1\r\n") || !sub.Expect("MSG unsub.flood 1 1\r\nx\r\n")) {
-      ADD_FAILURE() << "no message before UNSUB";
+  int late = 0;
+  for (int round = 0; round < rounds; ++round) {
+    RawClient sub;
+    if (!sub.ConnectAndReadInfo(server.host(), server.port()) ||
+        !sub.Send(std::string(kConnect) + "SUB unsub.flood 1\r\n") ||
+        !sub.Expect("MSG unsub.flood 1 1\r\nx\r\n")) {
+      ADD_FAILURE() << "no message before the UNSUB";
       break;
     }
-    ASSERT_TRUE(sub.Send("UNSUB 1\r\nPING\r\n"));
-    ASSERT_TRUE(sub.Expect("PONG\r\n"));
+    if (!sub.Send(unsub_ops + "PING\r\n") || !sub.Expect("PONG\r\n")) {
+      ADD_FAILURE() << "no PONG";
+      break;
+    }
     sub.Clear();
     sub.Drain(absl::Milliseconds(20));
-    if (sub.buffer().find("MSG") != std::string::npos) ++late;
+    if (sub.buffer().find("MSG unsub.flood") != std::string::npos) ++late;
   }
+  stop = true;
+  flood.join();
+  return late;
+}
+
+// Once the server has answered the PING that follows an UNSUB, nothing more
+// arrives for that sid, even with a publisher on another loop flooding the
+// subject.
+TEST_P(ProtocolTest, NoDeliveryAfterUnsubIsAcknowledged) {
+  constexpr int kRounds = 60;
+  int late = LateDeliveries(server(), "UNSUB 1\r\n", kRounds);
   EXPECT_EQ(late, 0) << "messages arrived after the UNSUB was acknowledged in " << late << " of "
-                     << rounds << " rounds";
+                     << kRounds << " rounds";
+}
+
+// A sid reused for another subject right after its UNSUB gets nothing of the
+// old subscription.
+TEST_P(ProtocolTest, ReusedSidGetsNothingOfTheOldSubscription) {
+  constexpr int kRounds = 60;
+  int late = LateDeliveries(server(), "UNSUB 1\r\nSUB unsub.other 1\r\n", kRounds);
+  EXPECT_EQ(late, 0) << "the old subject's messages arrived under the reused sid after the PONG in "
+                     << late << " of " << kRounds << " rounds";
 }
 
 TEST_P(ProtocolTest, EchoFalseSkipsOwnSubscriptions) {

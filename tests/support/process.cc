@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ pid_t SpawnWithFds(const std::vector<std::string>& argv, int out_fd, int err_fd)
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
+    // A test binary killed by a timeout takes its servers with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
