@@ -1,8 +1,10 @@
 #include "services/frontend/monitor.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -26,6 +28,17 @@ int64_t ResidentBytes() {
   int64_t pages = 0, resident = 0;
   in >> pages >> resident;
   return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+// Average CPU use since start, in percent of one core, as `ps -o pcpu`
+// reports it (what nats-server puts in /varz).
+double CpuPercent(absl::Time start) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  double wall = absl::ToDoubleSeconds(absl::Now() - start);
+  return wall > 0 ? std::round(cpu / wall * 1000.0) / 10.0 : 0;
 }
 
 // Query booleans as nats-server reads them: true/1/false/0; anything else is an error.
@@ -155,7 +168,7 @@ std::string Monitor::Varz() {
   w.MemberInt("mem", ResidentBytes());
   w.MemberInt("cores", static_cast<int64_t>(std::thread::hardware_concurrency()));
   w.MemberInt("gomaxprocs", static_cast<int64_t>(core_->workers().size()));
-  w.MemberDouble("cpu", 0);
+  w.MemberDouble("cpu", CpuPercent(core_->start_time()));
   w.MemberInt("connections", core_->num_connections().load());
   w.MemberUint("total_connections", t.total_connections);
   w.MemberInt("routes", 0);
