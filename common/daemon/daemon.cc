@@ -135,6 +135,13 @@ int Daemon::Run() {
          [&]() -> absl::Status {
            std::vector<grpc::Service*> services = services_;
            services.push_back(&admin_service);
+           if (grpc_start_) {
+             absl::StatusOr<std::string> address = grpc_start_(services);
+             if (!address.ok()) return address.status();
+             grpc_address_ = *address;
+             admin_service.SetAddresses(grpc_address_, metrics_->address(), endpoints_);
+             return absl::OkStatus();
+           }
            auto server = rpc::GrpcServer::Start(common_.grpc_listen, services);
            if (!server.ok()) return server.status();
            grpc_server = std::move(*server);
@@ -145,6 +152,7 @@ int Daemon::Run() {
          },
          [&] {
            if (grpc_server) grpc_server->Shutdown(absl::Seconds(1));
+           if (grpc_stop_) grpc_stop_();
          });
 
   if (absl::Status s = lc.StartAll(); !s.ok()) {

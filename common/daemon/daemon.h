@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/lifecycle/lifecycle.h"
 #include "common/options/options.h"
 
@@ -74,6 +75,16 @@ class Daemon {
   void AddComponent(std::string name, lifecycle::Lifecycle::StartFn start,
                     lifecycle::Lifecycle::StopFn stop);
   void AddService(grpc::Service* service);
+  // Replaces the daemon's own gRPC server by one the caller runs (the router
+  // serves its async Attach stream from its own server): `start` gets every
+  // service the daemon would have served (admin included) and returns the
+  // address it listens on; `stop` ends it. Both run on the main thread.
+  using GrpcStartFn =
+      std::function<absl::StatusOr<std::string>(const std::vector<grpc::Service*>& services)>;
+  void ServeGrpcWith(GrpcStartFn start, std::function<void()> stop) {
+    grpc_start_ = std::move(start);
+    grpc_stop_ = std::move(stop);
+  }
   void SetAdminHooks(admin::AdminHooks* hooks) { hooks_ = hooks; }
   // Names a listener for GetServerInfo (e.g. "client" -> "nats://127.0.0.1:4222").
   // Call from a component's start function.
@@ -101,6 +112,8 @@ class Daemon {
   std::vector<grpc::Service*> services_;
   admin::AdminHooks* hooks_ = nullptr;
   std::function<void()> on_reload_;
+  GrpcStartFn grpc_start_;
+  std::function<void()> grpc_stop_;
   std::function<void()> on_lame_duck_;
   struct Pending {
     std::string name;

@@ -18,6 +18,7 @@ absl::Status FromGrpc(const grpc::Status& status) {
 }
 
 void ConfigureServerBuilder(grpc::ServerBuilder& builder) {
+  grpc::EnableDefaultHealthCheckService(true);  // process-wide; every server answers health
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);

@@ -8,6 +8,7 @@
 #include "common/protocol/encoder.h"
 #include "common/subjects/subject.h"
 #include "services/frontend/core.h"
+#include "services/frontend/router_link.h"
 #include "services/frontend/worker.h"
 
 namespace meridian::frontend {
@@ -277,6 +278,7 @@ bool ClientConnection::OnSub(std::string_view subject, std::string_view queue,
     SendErr("Invalid Subject");
     return !closing_;
   }
+  if (RouterLink* link = worker_->core()->router_link()) link->AddInterest(sub->subject, sub->queue);
   subs_.emplace(sub->sid, std::move(sub));
   num_subs_.store(subs_.size(), std::memory_order_relaxed);
   if (connect_.verbose) SendOk();
@@ -308,6 +310,10 @@ void ClientConnection::RemoveSub(std::string_view sid) {
   subs_.erase(it);
   num_subs_.store(subs_.size(), std::memory_order_relaxed);
   (void)worker_->core()->sublist().Remove(sub);
+  if (RouterLink* link = worker_->core()->router_link()) {
+    const subjects::Subscription* one = sub;
+    link->RemoveInterest({&one, 1});
+  }
   worker_->RetireSub(sub);
 }
 
@@ -317,6 +323,7 @@ void ClientConnection::RemoveAllSubs() {
   all.reserve(subs_.size());
   for (auto& [sid, sub] : subs_) all.push_back(sub.get());
   (void)worker_->core()->sublist().RemoveBatch(all);
+  if (RouterLink* link = worker_->core()->router_link()) link->RemoveInterest(all);
   for (auto& [sid, sub] : subs_) worker_->RetireSub(sub.release());
   subs_.clear();
   num_subs_.store(0, std::memory_order_relaxed);

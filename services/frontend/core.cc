@@ -11,6 +11,7 @@
 #include "common/json/writer.h"
 #include "common/log/log.h"
 #include "common/version/version.h"
+#include "services/frontend/router_link.h"
 #include "services/frontend/tcp_listener.h"
 #include "services/frontend/worker.h"
 
@@ -29,6 +30,7 @@ int UsableCpus() {
 }  // namespace
 
 Core::Core(CoreOptions options) : options_(std::move(options)) {
+  if (!options_.routers.empty()) router_link_ = std::make_unique<RouterLink>(this, options_.routers);
   int n = options_.workers > 0 ? options_.workers : UsableCpus();
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));
 }
@@ -43,6 +45,11 @@ absl::Status Core::Start() {
     return s;
   }
   for (auto& w : workers_) w->Start();
+  if (router_link_) {
+    std::string host = listener_->host();
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+    router_link_->Start(absl::StrCat(host, ":", listener_->port()));
+  }
   MLOG_INFO("listening for client connections on ", listener_->host(), ":", listener_->port(),
             " with ", workers_.size(), " loops");
   return absl::OkStatus();
@@ -50,6 +57,7 @@ absl::Status Core::Start() {
 
 void Core::Stop() {
   if (workers_.empty()) return;
+  if (router_link_) router_link_->Stop();  // no more routed batches for the loops
   if (listener_) {
     TcpListener* l = listener_.get();
     workers_[0]->thread().Post([l] { l->Close(); });
@@ -150,6 +158,14 @@ std::string Core::InfoJson(uint64_t cid, const std::string& client_ip, bool conn
   if (options_.jetstream) w.MemberBool("jetstream", true);
   w.MemberUint("client_id", cid);
   w.Member("client_ip", client_ip);
+  if (router_link_) {
+    std::vector<std::string> urls = router_link_->ConnectUrls();
+    if (!urls.empty()) {
+      w.Key("connect_urls").BeginArray();
+      for (const std::string& url : urls) w.String(url);
+      w.EndArray();
+    }
+  }
   if (lame_duck()) w.MemberBool("ldm", true);
   if (connect_info) {
     w.MemberBool("connect_info", true);

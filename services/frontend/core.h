@@ -26,6 +26,7 @@ namespace meridian::frontend {
 
 class Worker;
 class TcpListener;
+class RouterLink;
 
 struct CoreOptions {
   std::string client_listen = "0.0.0.0:4222";
@@ -35,6 +36,8 @@ struct CoreOptions {
   bool jetstream = false;
   Limits limits;
   SimpleAuth auth;
+  // Router addresses (first preferred, others failover); empty: alone.
+  std::vector<std::string> routers;
 };
 
 class Core {
@@ -65,6 +68,8 @@ class Core {
 
   const CoreOptions& options() const { return options_; }
   subjects::Sublist& sublist() { return sublist_; }
+  // Null when the frontend runs without a router.
+  RouterLink* router_link() { return router_link_.get(); }
   std::vector<std::unique_ptr<Worker>>& workers() { return workers_; }
   int port() const;
   const std::string& host() const;
@@ -94,6 +99,7 @@ class Core {
 
   CoreOptions options_;
   subjects::Sublist sublist_;
+  std::unique_ptr<RouterLink> router_link_;  // before workers_: they point into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<TcpListener> listener_;
   std::atomic<uint64_t> next_cid_{1};

@@ -1,6 +1,7 @@
 #include "services/frontend/frontend.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace meridian::frontend {
 namespace {
@@ -19,6 +20,9 @@ Frontend::Frontend(FrontendOptions options, std::string server_id) : options_(st
   core.server_name = options_.server_name;
   core.jetstream = options_.jetstream;
   core.limits = options_.limits;
+  for (absl::string_view r : absl::StrSplit(options_.router, ',', absl::SkipWhitespace())) {
+    core.routers.emplace_back(r.data(), r.size());
+  }
   core.auth = SimpleAuth{.user = options_.user, .pass = options_.pass, .token = options_.auth_token};
   core_ = std::make_unique<Core>(std::move(core));
 }

@@ -6,7 +6,7 @@ void FrontendOptions::Register(options::OptionSet& set) {
   set.String({"client_listen"}, &client_listen, "host:port for NATS client connections");
   set.String({"http_listen"}, &http_listen, "host:port for HTTP monitoring (empty: off)");
   set.String({"http_base_path"}, &http_base_path, "Prefix of every monitoring path");
-  set.String({"router"}, &router, "gRPC address of the router to attach to");
+  set.String({"router"}, &router, "Router gRPC addresses, comma-separated: the first is preferred, the others are failover targets (empty: run alone)");
   set.String({"auth_service"}, &auth_service, "gRPC address of the auth service");
   set.String({"server_name"}, &server_name, "server_name reported to clients in INFO");
   set.Bool({"jetstream"}, &jetstream, "Advertise JetStream to clients");

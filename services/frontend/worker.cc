@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -45,7 +46,10 @@ Worker::Worker(Core* core, uint32_t index)
       settings_{core->options().limits, core->options().auth},
       read_buffer_(new char[kReadBufferSize]),
       cache_(&core->sublist()),
-      rng_(0x9E3779B97F4A7C15ULL * (index + 1)) {
+      rng_(0x9E3779B97F4A7C15ULL * (index + 1)),
+      link_(core->router_link()),
+      forward_(NewForwardBatch()) {
+  if (link_ != nullptr) remote_cache_ = std::make_unique<subjects::LocalMatchCache>(&link_->remote());
   uv_loop_t* loop = thread_.loop();
   uv_check_init(loop, &check_);
   check_.data = this;
@@ -59,7 +63,9 @@ Worker::Worker(Core* core, uint32_t index)
   stall_timer_.data = this;
 }
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  for (RoutedBatch* b : routed_) DeleteRoutedBatch(b);
+}
 
 void Worker::Start() {
   outbox_.resize(core_->workers().size());
@@ -126,6 +132,14 @@ void Worker::RetireSub(ClientSub* sub) {
   retired_.push_back({core_->AdvanceEpoch(), sub});
 }
 
+size_t Worker::NextRandom(size_t n) {
+  // xorshift
+  rng_ ^= rng_ << 13;
+  rng_ ^= rng_ >> 7;
+  rng_ ^= rng_ << 17;
+  return rng_ % n;
+}
+
 size_t Worker::Publish(const Message& msg, bool* stall) {
   const subjects::MatchResult& result = cache_.Match(msg.subject);
   size_t delivered = 0;
@@ -134,24 +148,68 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
     if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
     if (DeliverTo(sub, msg, stall)) ++delivered;
   }
+  served_.clear();
   for (const subjects::QueueGroupMatch& group : result.qsubs) {
     size_t n = group.members.size();
     if (n == 0) continue;
-    // xorshift: a random start, then the first member that can take it.
-    rng_ ^= rng_ << 13;
-    rng_ ^= rng_ >> 7;
-    rng_ ^= rng_ << 17;
-    size_t start = rng_ % n;
+    // A random start, then the first member that can take it.
+    size_t start = NextRandom(n);
     for (size_t i = 0; i < n; ++i) {
       auto* sub = static_cast<ClientSub*>(group.members[(start + i) % n]);
       if (!msg.publisher_echo && sub->cid == msg.publisher_cid) continue;
       if (DeliverTo(sub, msg, stall)) {  // a member past its max passes it on
         ++delivered;
+        served_.push_back(group.name);  // a local member is preferred
         break;
       }
     }
   }
+  if (link_ != nullptr && Forward(msg, served_, stall)) ++delivered;
   return delivered;
+}
+
+bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall) {
+  if (!link_->connected()) return false;
+  const subjects::MatchResult& remote = remote_cache_->Match(msg.subject);
+  bool wanted = !remote.psubs.empty();
+  for (size_t g = 0; !wanted && g < remote.qsubs.size(); ++g) {
+    const subjects::QueueGroupMatch& group = remote.qsubs[g];
+    wanted = !group.members.empty() &&
+             std::find(served.begin(), served.end(), group.name) == served.end();
+  }
+  if (!wanted) return false;
+  link_->Append(forward_.get(), msg, served);
+  if (RouterLink::Backlogged(forward_.get())) *stall = true;  // the router queue is full
+  return true;
+}
+
+void Worker::DeliverRouted(const Message& msg, absl::Span<const std::string_view> queues) {
+  const subjects::MatchResult& result = cache_.Match(msg.subject);
+  bool stall = false;  // the router's stream is not paused for one consumer
+  for (subjects::Subscription* s : result.psubs) {
+    (void)DeliverTo(static_cast<ClientSub*>(s), msg, &stall);
+  }
+  if (queues.empty()) return;
+  for (const subjects::QueueGroupMatch& group : result.qsubs) {
+    size_t n = group.members.size();
+    if (n == 0 || std::find(queues.begin(), queues.end(), group.name) == queues.end()) continue;
+    size_t start = NextRandom(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (DeliverTo(static_cast<ClientSub*>(group.members[(start + i) % n]), msg, &stall)) break;
+    }
+  }
+}
+
+void Worker::PostRouted(RoutedBatch* batch) {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    routed_.push_back(batch);
+  }
+  uv_async_send(&inbox_async_);
+}
+
+void Worker::FlushForward() {
+  if (link_ != nullptr && !RouterLink::Empty(forward_.get())) (void)link_->Flush(forward_.get());
 }
 
 void Worker::Stall(ClientConnection* conn) {
@@ -215,9 +273,18 @@ void Worker::AppendRemote(ClientSub* sub, const Message& msg, bool last) {
 
 void Worker::DrainInbox() {
   std::vector<std::string> batches;
+  std::vector<RoutedBatch*> routed;
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     batches.swap(inbox_);
+    routed.swap(routed_);
+  }
+  for (RoutedBatch* batch : routed) {
+    RouterLink::ForEachRouted(batch, this, [](void* ctx, const Message& msg,
+                                              absl::Span<const std::string_view> queues) {
+      static_cast<Worker*>(ctx)->DeliverRouted(msg, queues);
+    });
+    DeleteRoutedBatch(batch);
   }
   for (const std::string& batch : batches) {
     Reader r{batch.data()};
@@ -249,6 +316,7 @@ void Worker::DrainInbox() {
 }
 
 void Worker::SyncForPing() {
+  FlushForward();
   HandOffBatches();
   DrainInbox();
 }
@@ -258,6 +326,7 @@ void Worker::OnCheck() {
   for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->Flush();
   dirty_.clear();
   HandOffBatches();
+  FlushForward();
 }
 
 void Worker::HandOffBatches() {
@@ -277,6 +346,7 @@ void Worker::HandOffBatches() {
 void Worker::OnPrepare() {
   // A quiescent point: no match result of this loop is in use.
   cache_.Quiesce();
+  if (remote_cache_) remote_cache_->Quiesce();
   seen_epoch_.store(core_->epoch(), std::memory_order_release);
   if (!retired_.empty()) {
     uint64_t safe = core_->SafeEpoch();
@@ -294,6 +364,7 @@ void Worker::OnPrepare() {
 
 void Worker::OnTick() {
   absl::Time now = absl::Now();
+  if (link_ != nullptr && index_ == 0) link_->Tick();
   std::vector<ClientConnection*> conns;
   {
     std::lock_guard<std::mutex> lock(conns_mu_);

@@ -25,6 +25,7 @@
 #include "services/frontend/loop_thread.h"
 #include "services/frontend/message.h"
 #include "services/frontend/outbound.h"
+#include "services/frontend/router_link.h"
 #include "services/frontend/snapshot.h"
 #include "services/frontend/stats.h"
 
@@ -65,9 +66,12 @@ class Worker {
   // Loop thread: publishes `msg` to every matching subscription. Returns the
   // number of deliveries; *stall is set when a receiver is near max_pending.
   size_t Publish(const Message& msg, bool* stall);
-  // Before a PONG: hand this loop's pending batches to their loops and take
-  // in what other loops sent here (PING is a flush barrier across loops).
+  // Before a PONG: hand this loop's pending batches to their loops (and the
+  // router) and take in what other loops sent here (PING is a flush barrier
+  // across loops).
   void SyncForPing();
+  // Any thread: messages from the router for this loop's delivery (owned).
+  void PostRouted(RoutedBatch* batch);
   // Pauses a publisher's reading for a moment (fast-producer pushback).
   void Stall(ClientConnection* conn);
   const subjects::MatchResult& Match(std::string_view subject) { return cache_.Match(subject); }
@@ -96,6 +100,13 @@ class Worker {
 
   // False when the subscription had already reached its max.
   bool DeliverTo(ClientSub* sub, const Message& msg, bool* stall);
+  // Offers `msg` to the router when someone elsewhere wants it; `served` are
+  // the groups a local member got. True when forwarded.
+  bool Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall);
+  // A message from the router: every matching local plain subscriber, one
+  // member of each group in `queues`, no other group.
+  void DeliverRouted(const Message& msg, absl::Span<const std::string_view> queues);
+  void FlushForward();
   void OnStallTimer();
   void AppendRemote(ClientSub* sub, const Message& msg, bool last);
   void DrainInbox();
@@ -114,6 +125,14 @@ class Worker {
   std::unique_ptr<char[]> read_buffer_;
   subjects::LocalMatchCache cache_;
   uint64_t rng_;
+  size_t NextRandom(size_t n);
+
+  // Cluster: the router link (null when the frontend runs alone), this
+  // loop's view of remote interest, and the messages forwarded this turn.
+  RouterLink* link_ = nullptr;
+  std::unique_ptr<subjects::LocalMatchCache> remote_cache_;
+  std::unique_ptr<ForwardBatch, void (*)(ForwardBatch*)> forward_;
+  std::vector<std::string_view> served_;  // scratch of Publish
 
   uv_check_t check_;
   uv_prepare_t prepare_;
@@ -129,6 +148,7 @@ class Worker {
   std::vector<std::string> outbox_;  // per destination worker, encoded deliveries
   std::mutex inbox_mu_;
   std::vector<std::string> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  std::vector<RoutedBatch*> routed_ ABSL_GUARDED_BY(inbox_mu_);
 
   struct Retired {
     uint64_t epoch;

@@ -136,7 +136,7 @@ void Router::AppendSnapshot(const Peer* peer,
                             std::vector<OutboundDelta>* out) const {
   for (const auto& [account_name, account] : accounts_) {
     for (const auto& [key, interest] : account->interests) {
-      int64_t view = interest->total - interest->CountOf(peer);
+      int64_t view = ViewOf(*interest, peer);
       if (view <= 0) continue;
       if (interest->queue.empty()) view = 1;
       // A weight above int32 (never in practice) goes in several deltas.

@@ -10,10 +10,14 @@
 //   interest, per (account, subject, queue), as deltas (count is a delta):
 //   plain interest is 0/1 ("someone elsewhere"), a queue group's view is
 //   its weight = the number of members held by the other peers.
+// * Router mesh (split horizon, as NATS routes): a peer of kind kRouter is
+//   told only the interest of the local (non-router) peers, never what other
+//   routers hold, and a message from a router never goes to another router.
 // * Route() sends a message to each other peer with matching plain interest
-//   and, for each matching queue group the origin did not serve, to exactly
-//   one peer holding members (weighted by member count); a peer gets at most
-//   one copy, annotated with the queue groups it was chosen for.
+//   and, for each matching queue group the origin did not serve (or, with
+//   queue_choice, each group it was chosen for), to exactly one peer holding
+//   members (weighted by member count); a peer gets at most one copy,
+//   annotated with the queue groups it was chosen for.
 #ifndef MERIDIAN_SERVICES_ROUTER_CORE_ROUTER_H_
 #define MERIDIAN_SERVICES_ROUTER_CORE_ROUTER_H_
 
@@ -94,6 +98,7 @@ class Router {
 
   // Decides where a message from request.origin goes; fills `result`
   // (cleared first, its buffers reused: no allocation on the steady path).
+  // From a router peer only local (non-router) peers are candidates.
   [[nodiscard]] RouteError Route(const RouteRequest& request,
                                  RouteResult* result);
 
@@ -117,6 +122,8 @@ class Router {
     std::string subject;
     std::string queue;
     int64_t total = 0;
+    // Sum over the local (non-router) peers: what every router peer sees.
+    int64_t local_total = 0;
     std::vector<std::unique_ptr<PeerSub>> subs;  // one per peer, count > 0
 
     int64_t CountOf(const Peer* peer) const;
@@ -132,6 +139,8 @@ class Router {
     PeerId id;
     PeerKind kind = PeerKind::kUnspecified;
     absl::flat_hash_set<PeerSub*> subs;
+
+    bool is_router() const { return kind == PeerKind::kRouter; }
     // Route() scratch: whether this peer already has a target, and which.
     uint64_t route_epoch = 0;
     uint32_t target_index = 0;
@@ -142,10 +151,15 @@ class Router {
   void ChangeCount(Peer* peer, std::string_view account,
                    std::string_view subject, std::string_view queue,
                    int64_t change, std::vector<OutboundDelta>* out);
-  // Appends to `out` the deltas that take every peer but `from` from total
-  // `old_total` to `old_total + change` on `interest`.
+  // Appends to `out` the deltas that take every peer but `from` from the
+  // totals before the change (`old_total`, `old_local_total`) to those plus
+  // `change` on `interest`.
   void EmitChange(const Interest& interest, const Peer* from, int64_t old_total,
-                  int64_t change, std::vector<OutboundDelta>* out) const;
+                  int64_t old_local_total, int64_t change,
+                  std::vector<OutboundDelta>* out) const;
+  // What `peer` must see of `interest` (before the plain 0/1 clamp): the
+  // other peers' total, or for a router peer only the local peers' total.
+  static int64_t ViewOf(const Interest& interest, const Peer* peer);
   void AppendSnapshot(const Peer* peer, std::vector<OutboundDelta>* out) const;
   Interest* FindInterest(std::string_view account, std::string_view subject,
                          std::string_view queue) const;

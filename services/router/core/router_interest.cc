@@ -122,9 +122,11 @@ void Router::ChangeCount(Peer* peer, std::string_view account_name,
   assert(sub->count + change >= 0);
 
   const int64_t old_total = interest.total;
+  const int64_t old_local_total = interest.local_total;
   sub->count += change;
   interest.total += change;
-  EmitChange(interest, peer, old_total, change, out);
+  if (!peer->is_router()) interest.local_total += change;
+  EmitChange(interest, peer, old_total, old_local_total, change, out);
 
   if (sub->count == 0) {
     const subjects::SublistError error = account.sublist.Remove(sub);
@@ -137,15 +139,29 @@ void Router::ChangeCount(Peer* peer, std::string_view account_name,
   }
 }
 
+int64_t Router::ViewOf(const Interest& interest, const Peer* peer) {
+  // Split horizon: a router peer must not learn what other routers hold (it
+  // would echo it around the mesh); its own count is never in local_total.
+  if (peer->is_router()) return interest.local_total;
+  return interest.total - interest.CountOf(peer);
+}
+
 void Router::EmitChange(const Interest& interest, const Peer* from,
-                        int64_t old_total, int64_t change,
-                        std::vector<OutboundDelta>* out) const {
+                        int64_t old_total, int64_t old_local_total,
+                        int64_t change, std::vector<OutboundDelta>* out) const {
   const bool plain = interest.queue.empty();
   for (const Peer* peer : ordered_peers_) {
     if (peer == from) continue;
     // The other peers' counts did not change: the view of `peer` moves from
-    // old_total - own to old_total + change - own.
-    const int64_t before = old_total - interest.CountOf(peer);
+    // its view before the change to that plus `change`, unless it is a
+    // router peer and the change came from another router (not in its view).
+    int64_t before;
+    if (peer->is_router()) {
+      if (from->is_router()) continue;
+      before = old_local_total;
+    } else {
+      before = old_total - interest.CountOf(peer);
+    }
     const int64_t after = before + change;
     int32_t count;
     if (plain) {

@@ -1,5 +1,6 @@
 // Router::Route: where one message goes (plain fan-out, one member per
-// queue group cluster-wide, never back to its origin).
+// queue group cluster-wide, never back to its origin, never from one router
+// of the mesh to another).
 #include <algorithm>
 
 #include "services/router/core/route_result.h"
@@ -46,6 +47,19 @@ RouteError Router::Route(const RouteRequest& request, RouteResult* result) {
   const subjects::MatchResult& match = account.cache.Match(request.subject);
   if (match.empty()) return RouteError::kOk;
 
+  // Split horizon: a message from a router of the mesh was already routed
+  // there to every router that wants it; only our local peers are left.
+  const bool from_router = origin->is_router();
+  auto candidate = [origin, from_router](const Peer* peer) {
+    return peer != origin && !(from_router && peer->is_router());
+  };
+  // With queue_choice the origin names the groups we must serve; otherwise
+  // it names those it served itself and we serve every other one.
+  auto wanted = [&request](std::string_view group) {
+    return request.queue_choice ? Contains(request.chosen_queues, group)
+                                : !Contains(request.served_queues, group);
+  };
+
   const uint64_t epoch = ++route_epoch_;
   auto target_for = [&](Peer* peer) -> uint32_t {
     if (peer->route_epoch != epoch) {
@@ -58,16 +72,18 @@ RouteError Router::Route(const RouteRequest& request, RouteResult* result) {
 
   for (const subjects::Subscription* sub : match.psubs) {
     Peer* peer = static_cast<const PeerSub*>(sub)->peer;
-    if (peer == origin) continue;
+    if (!candidate(peer)) continue;
     result->targets_[target_for(peer)].plain = true;
   }
 
   for (const subjects::QueueGroupMatch& group : match.qsubs) {
-    if (Contains(request.served_queues, group.name)) continue;
+    if (!wanted(group.name)) continue;
+    // Router peers count with the weight their router announced (its local
+    // members), so the draw is proportional to members mesh-wide.
     int64_t total = 0;
     for (const subjects::Subscription* sub : group.members) {
       const auto* member = static_cast<const PeerSub*>(sub);
-      if (member->peer != origin) total += member->count;
+      if (candidate(member->peer)) total += member->count;
     }
     if (total <= 0) continue;
     int64_t pick = static_cast<int64_t>(
@@ -75,7 +91,7 @@ RouteError Router::Route(const RouteRequest& request, RouteResult* result) {
     Peer* chosen = nullptr;
     for (const subjects::Subscription* sub : group.members) {
       const auto* member = static_cast<const PeerSub*>(sub);
-      if (member->peer == origin) continue;
+      if (!candidate(member->peer)) continue;
       if (pick < member->count) {
         chosen = member->peer;
         break;

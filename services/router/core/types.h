@@ -27,8 +27,8 @@ struct PeerId {
   }
 };
 
-// Mirrors meridian.router.v1.PeerKind. Recorded, not yet used by routing
-// (the router mesh will use it).
+// Mirrors meridian.router.v1.PeerKind. kRouter marks another router of the
+// mesh (split horizon: see router.h); every other kind is a local peer.
 enum class PeerKind : uint8_t {
   kUnspecified = 0,
   kFrontend = 1,
@@ -57,14 +57,22 @@ struct OutboundDelta {
   friend bool operator==(const OutboundDelta&, const OutboundDelta&) = default;
 };
 
-// The routing-relevant part of a Message received from `origin`.
+// The routing-relevant part of a Message received from `origin`. The
+// adapter copies Message.queue_choice into `queue_choice` and Message.queues
+// into `chosen_queues` when it is set, else into `served_queues`.
 struct RouteRequest {
   std::string_view account;
   std::string_view subject;
   PeerId origin;
-  // Message.queues as sent by the origin: queue groups the origin already
-  // delivered to (a local member); the router picks no member for them.
-  absl::Span<const std::string_view> served_queues;
+  // queue_choice = false (a local peer forwarding its publish): Message.queues
+  // = the groups the origin already delivered to (a local member); the
+  // router picks a member peer for every other matching group.
+  absl::Span<const std::string_view> served_queues = {};
+  // queue_choice = true (a router of the mesh passing on a message it routed):
+  // Message.queues = the groups the sending router chose this router for;
+  // the router picks a member peer for those groups only, none for others.
+  bool queue_choice = false;
+  absl::Span<const std::string_view> chosen_queues = {};
 };
 
 // One copy of a message to send. The outbound Message gets

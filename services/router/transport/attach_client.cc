@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "common/rpc/rpc.h"
 #include "grpcpp/grpcpp.h"
@@ -20,10 +21,10 @@ class AttachClient::Impl {
  public:
   explicit Impl(AttachClientOptions options)
       : options_(std::move(options)),
+        targets_(TargetsOf(options_)),
+        stubs_(targets_.size()),
         outbox_(options_.limits),
-        backoff_(options_.initial_backoff) {
-    stub_ = v1::Router::NewStub(rpc::MakeChannel(options_.target));
-  }
+        backoff_(options_.initial_backoff) {}
 
   void StartThread() {
     thread_ = std::thread([this] { Run(); });
@@ -43,6 +44,7 @@ class AttachClient::Impl {
   uint64_t connects() const { return connects_.load(); }
   TransportStats stats() const { return outbox_.stats(); }
   const std::string& target() const { return options_.target; }
+  std::string current_target() const { return targets_[current_.load()]; }
 
  private:
   enum Kind : intptr_t { kStart = 1, kRead, kWrite, kFinish, kWake, kBackoff };
@@ -79,10 +81,31 @@ class AttachClient::Impl {
     }
   }
 
+  // [target, fallback_targets...] without empty entries (never empty: a
+  // client with an empty target keeps failing, as before).
+  static std::vector<std::string> TargetsOf(const AttachClientOptions& options) {
+    std::vector<std::string> targets = {options.target};
+    for (const std::string& target : options.fallback_targets) {
+      if (!target.empty()) targets.push_back(target);
+    }
+    return targets;
+  }
+
+  // The stub of the current target. Channels are created on first use and
+  // kept: a channel remembers its connection (and its reconnect backoff), so
+  // coming back to a target round robin does not start from scratch.
+  v1::Router::Stub* CurrentStub() {
+    const size_t index = current_.load();
+    if (stubs_[index] == nullptr) {
+      stubs_[index] = v1::Router::NewStub(rpc::MakeChannel(targets_[index]));
+    }
+    return stubs_[index].get();
+  }
+
   void Connect() {
     attempt_ = std::make_unique<Attempt>(this);
     Attempt& a = *attempt_;
-    a.stream = stub_->PrepareAsyncAttach(&a.context, &cq_);
+    a.stream = CurrentStub()->PrepareAsyncAttach(&a.context, &cq_);
     a.start_pending = true;
     a.stream->StartCall(TagOf(kStart));
   }
@@ -205,6 +228,9 @@ class AttachClient::Impl {
                                            : rpc::FromGrpc(status));
     }
     if (stopping_) return;
+    // Failover: the attempt failed or the stream broke, so this router may be
+    // gone; the next one is tried after the same backoff.
+    current_.store((current_.load() + 1) % targets_.size());
     backoff_armed_ = true;
     backoff_alarm_.Set(&cq_,
                        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -233,16 +259,21 @@ class AttachClient::Impl {
   }
 
   const AttachClientOptions options_;
+  const std::vector<std::string> targets_;  // [target, fallback_targets...]
   grpc::CompletionQueue cq_;
   internal::WakeAlarm wake_{&cq_, TagOf(kWake)};
   grpc::Alarm backoff_alarm_;
-  std::unique_ptr<v1::Router::Stub> stub_;
+  // One per target, created on first use (transport thread only).
+  std::vector<std::unique_ptr<v1::Router::Stub>> stubs_;
   Outbox outbox_;
   std::thread thread_;
   std::mutex stop_mu_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
+  // Index in targets_ of the current target; written by the transport
+  // thread only, atomic for current_target().
+  std::atomic<size_t> current_{0};
 
   // Transport thread only.
   std::unique_ptr<Attempt> attempt_;
@@ -269,5 +300,6 @@ bool AttachClient::connected() const { return impl_->connected(); }
 uint64_t AttachClient::connects() const { return impl_->connects(); }
 TransportStats AttachClient::stats() const { return impl_->stats(); }
 const std::string& AttachClient::target() const { return impl_->target(); }
+std::string AttachClient::current_target() const { return impl_->current_target(); }
 
 }  // namespace meridian::router

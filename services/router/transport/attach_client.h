@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -16,12 +17,17 @@ namespace meridian::router {
 
 struct AttachClientOptions {
   std::string target;  // "host:port" or "unix:/path" of the router
+  // Other routers of the mesh to fail over to. The client dials the targets
+  // [target, fallback_targets...] round robin: every attempt that fails and
+  // every established stream that ends moves on to the next one (after the
+  // usual backoff). Empty entries are ignored. Empty: always `target`.
+  std::vector<std::string> fallback_targets;
   // Sent as the first Frame of every stream (resync_requested is ignored).
   v1::Hello hello;
   QueueLimits limits;
-  // Delay before reconnecting after a failed or broken stream: starts at
-  // `initial_backoff`, doubles per failure up to `max_backoff`, and is reset
-  // once a stream is established.
+  // Delay before reconnecting (to the next target) after a failed or broken
+  // stream: starts at `initial_backoff`, doubles per failed attempt up to
+  // `max_backoff`, and is reset once a stream is established.
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
 
@@ -72,7 +78,11 @@ class AttachClient {
   // Streams established so far.
   uint64_t connects() const;
   TransportStats stats() const;
+  // options.target (the first target), whichever target is in use.
   const std::string& target() const;
+  // The target of the stream that is established or being attempted (or,
+  // during a backoff, the one to be dialled next).
+  std::string current_target() const;
 
   class Impl;
 

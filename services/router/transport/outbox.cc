@@ -16,6 +16,7 @@ constexpr size_t kMaxFreeFrames = 4;
 // sees, whatever order it applies a Frame's interest and messages in.
 bool Mergeable(const Frame& tail, const Frame& next) {
   if (next.has_hello() || next.interest_reset() || tail.has_hello()) return false;
+  if (next.has_cluster()) return false;  // only messages and interest are merged
   if (!tail.messages().empty() && !next.interest().empty()) return false;
   if (!tail.interest().empty() && !next.messages().empty()) return false;
   return true;

@@ -154,6 +154,79 @@ TEST(RouterInterestTest, ResetEmitsOnlyNetChanges) {
   EXPECT_EQ(router.NumEntries(), 0u);
 }
 
+// Peers 1, 2 are local (frontends), 10, 11 are other routers of the mesh.
+void AttachMesh(Router& router) {
+  Attach(router, {1, 2});
+  for (uint64_t id : {10, 11}) {
+    Deltas snapshot;
+    ASSERT_TRUE(router.AddPeer(P(id), PeerKind::kRouter, &snapshot).ok());
+  }
+}
+
+TEST(RouterInterestTest, RouterPeersSeeOnlyLocalPlainInterest) {
+  Router router;
+  AttachMesh(router);
+  EXPECT_THAT(Apply(router, 1, D("foo", 1)),
+              ElementsAre(To(2, "foo", 1), To(10, "foo", 1), To(11, "foo", 1)));
+  // Learned from a router: only the local peers hear of it (2 already did).
+  EXPECT_THAT(Apply(router, 10, D("foo", 1)), ElementsAre(To(1, "foo", 1)));
+  EXPECT_THAT(Apply(router, 10, D("bar", 1)),
+              ElementsAre(To(1, "bar", 1), To(2, "bar", 1)));
+  EXPECT_THAT(Apply(router, 11, D("bar", 1)), IsEmpty());
+  // The local interest goes: the routers lose it, 2 still sees 10's.
+  EXPECT_THAT(Apply(router, 1, D("foo", -1)),
+              ElementsAre(To(10, "foo", -1), To(11, "foo", -1)));
+  EXPECT_THAT(Apply(router, 10, D("bar", -1)), IsEmpty());
+  EXPECT_THAT(Apply(router, 11, D("bar", -1)),
+              ElementsAre(To(1, "bar", -1), To(2, "bar", -1)));
+}
+
+TEST(RouterInterestTest, RouterPeersSeeOnlyLocalQueueWeight) {
+  Router router;
+  AttachMesh(router);
+  EXPECT_THAT(Apply(router, 11, D("work", 2, "q")),
+              ElementsAre(To(1, "work", 2, "q"), To(2, "work", 2, "q")));
+  EXPECT_THAT(Apply(router, 2, D("work", 1, "q")),
+              ElementsAre(To(1, "work", 1, "q"), To(10, "work", 1, "q"),
+                          To(11, "work", 1, "q")));
+  EXPECT_THAT(Apply(router, 10, D("work", 3, "q")),
+              ElementsAre(To(1, "work", 3, "q"), To(2, "work", 3, "q")));
+  // A router's snapshot holds the local weight only (1, not 1 + 2 + 3).
+  Deltas snapshot;
+  ASSERT_TRUE(router.AddPeer(P(12), PeerKind::kRouter, &snapshot).ok());
+  EXPECT_THAT(snapshot, ElementsAre(To(12, "work", 1, "q")));
+  Deltas mine;
+  ASSERT_TRUE(router.Snapshot(P(10), &mine).ok());
+  EXPECT_THAT(mine, ElementsAre(To(10, "work", 1, "q")));
+  // A local peer's snapshot holds everything but its own.
+  mine.clear();
+  ASSERT_TRUE(router.Snapshot(P(2), &mine).ok());
+  EXPECT_THAT(mine, ElementsAre(To(2, "work", 5, "q")));
+}
+
+TEST(RouterInterestTest, RemovingOrResettingARouterTellsOnlyLocalPeers) {
+  Router router;
+  AttachMesh(router);
+  Apply(router, 10, D("foo", 1));
+  Apply(router, 10, D("work", 2, "q"));
+  Apply(router, 11, D("foo", 1));
+  Deltas out;
+  const std::vector<InterestDelta> full = {D("work", 1, "q"), D("bar", 1)};
+  ASSERT_TRUE(router.ResetPeer(P(10), full, &out).ok());
+  EXPECT_THAT(Sorted(out),
+              ElementsAre(To(1, "bar", 1), To(1, "work", -1, "q"),
+                          To(2, "bar", 1), To(2, "work", -1, "q")));
+  out.clear();
+  ASSERT_TRUE(router.RemovePeer(P(10), &out).ok());
+  EXPECT_THAT(Sorted(out),
+              ElementsAre(To(1, "bar", -1), To(1, "work", -1, "q"),
+                          To(2, "bar", -1), To(2, "work", -1, "q")));
+  // 11's foo remains for the local peers.
+  out.clear();
+  ASSERT_TRUE(router.RemovePeer(P(11), &out).ok());
+  EXPECT_THAT(Sorted(out), ElementsAre(To(1, "foo", -1), To(2, "foo", -1)));
+}
+
 TEST(RouterInterestTest, BadInputIsRefusedWithoutChange) {
   Router router;
   Attach(router, {1, 2});

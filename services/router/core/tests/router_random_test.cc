@@ -1,13 +1,18 @@
-// Randomized property test: random peers, plain and queue interest on
-// wildcard subjects, removals, resets and messages, checked against a
-// brute-force model after every step:
-// * each peer's view (the sum of the deltas it received) equals the union of
-//   the other peers' interest (plain: 0/1, queue: the member count);
+// Randomized property test: random local and router peers, plain and queue
+// interest on wildcard subjects, removals, resets and messages, checked
+// against a brute-force model after every step:
+// * each local peer's view (the sum of the deltas it received) equals the
+//   union of the other peers' interest (plain: 0/1, queue: the member
+//   count); a router peer's view equals the union of the local peers' only;
 // * one step never sends two deltas for the same key to the same peer, nor
 //   a zero delta;
-// * every message reaches exactly the other peers with matching plain
-//   interest, plus for each matching group not served by the origin exactly
-//   one peer (not the origin) holding members of it; a peer at most once.
+// * every message reaches exactly the candidate peers with matching plain
+//   interest, plus for each wanted matching group exactly one candidate
+//   holding members of it; a peer at most once. Candidates: every peer but
+//   the origin, only local peers when the origin is a router. Wanted: the
+//   groups not served by a local origin, the groups chosen by a router
+//   origin (queue_choice).
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -28,11 +33,19 @@ using Key = std::tuple<std::string, std::string, std::string>;  // acc,subj,q
 class Model {
  public:
   std::map<uint64_t, std::map<Key, int64_t>> held;  // peer -> key -> count
+  std::set<uint64_t> routers;                        // peers of kind kRouter
+
+  // Whether `peer` may receive what `origin` sends (split horizon).
+  bool Candidate(uint64_t origin, uint64_t peer) const {
+    return peer != origin &&
+           !(routers.contains(origin) && routers.contains(peer));
+  }
 
   std::map<Key, int64_t> ExpectedView(uint64_t peer) const {
     std::map<Key, int64_t> view;
     for (const auto& [other, keys] : held) {
       if (other == peer) continue;
+      if (routers.contains(peer) && routers.contains(other)) continue;
       for (const auto& [key, count] : keys) view[key] += count;
     }
     for (auto it = view.begin(); it != view.end();) {
@@ -114,14 +127,22 @@ class RandomRun {
     std::vector<OutboundDelta> out;
     if (model_.held.size() < 2 || (op < 5 && model_.held.size() < 6)) {
       const uint64_t id = next_peer_++;
-      ASSERT_TRUE(router_.AddPeer(PeerId{id}, PeerKind::kFrontend, &out).ok());
+      const bool is_router = Rand(3) == 0;
+      ASSERT_TRUE(router_
+                      .AddPeer(PeerId{id},
+                               is_router ? PeerKind::kRouter
+                                         : PeerKind::kFrontend,
+                               &out)
+                      .ok());
       model_.held[id];
+      if (is_router) model_.routers.insert(id);
       for (const OutboundDelta& d : out) EXPECT_EQ(d.peer.value, id);
       Record(out);
     } else if (op < 8) {
       const uint64_t id = RandomPeer();
       ASSERT_TRUE(router_.RemovePeer(PeerId{id}, &out).ok());
       model_.held.erase(id);
+      model_.routers.erase(id);
       views_.Drop(PeerId{id});
       Record(out);
     } else if (op < 11) {
@@ -188,26 +209,32 @@ class RandomRun {
     const uint64_t origin = RandomPeer();
     const std::string account = Rand(4) == 0 ? "B" : "A";
     const std::string subject = Literal();
-    std::vector<std::string_view> served;
-    if (Rand(3) == 0) served.push_back("q1");
-    if (Rand(4) == 0) served.push_back("q2");
-    RouteRequest request{account, subject, PeerId{origin}, served};
+    // A router passes on what it routed (queue_choice); a local peer its
+    // own publishes.
+    const bool queue_choice = model_.routers.contains(origin);
+    std::vector<std::string_view> listed;
+    if (Rand(3) == 0) listed.push_back("q1");
+    if (Rand(4) == 0) listed.push_back("q2");
+    RouteRequest request{account, subject, PeerId{origin}, {}};
+    request.queue_choice = queue_choice;
+    (queue_choice ? request.chosen_queues : request.served_queues) = listed;
     ASSERT_EQ(router_.Route(request, &result_), RouteError::kOk);
 
     // Brute force.
     std::set<uint64_t> plain;
     std::map<std::string, std::set<uint64_t>> holders;
     for (const auto& [id, keys] : model_.held) {
-      if (id == origin) continue;
+      if (!model_.Candidate(origin, id)) continue;
       for (const auto& [key, count] : keys) {
         const auto& [acc, pattern, queue] = key;
         if (acc != account || !subjects::SubjectMatches(pattern, subject)) {
           continue;
         }
+        const bool is_listed =
+            std::find(listed.begin(), listed.end(), queue) != listed.end();
         if (queue.empty()) {
           plain.insert(id);
-        } else if (std::find(served.begin(), served.end(), queue) ==
-                   served.end()) {
+        } else if (is_listed == queue_choice) {
           holders[queue].insert(id);
         }
       }
@@ -215,7 +242,7 @@ class RandomRun {
     std::set<uint64_t> targets;
     std::map<std::string, int> times_chosen;
     for (const RouteTarget& t : result_.targets()) {
-      EXPECT_NE(t.peer.value, origin);
+      EXPECT_TRUE(model_.Candidate(origin, t.peer.value)) << t.peer.value;
       EXPECT_TRUE(targets.insert(t.peer.value).second) << "peer twice";
       EXPECT_EQ(t.plain, plain.contains(t.peer.value));
       bool chosen_for_something = t.plain;

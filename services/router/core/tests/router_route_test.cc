@@ -182,6 +182,107 @@ TEST_F(RouterRouteTest, EveryMemberPeerGetsChosenUnderAnySeed) {
   }
 }
 
+// Peers 1-4 are local (frontends), 10 and 11 other routers of the mesh.
+class RouterMeshRouteTest : public RouterRouteTest {
+ protected:
+  void SetUp() override {
+    RouterRouteTest::SetUp();
+    for (uint64_t id : {10, 11}) {
+      std::vector<OutboundDelta> snapshot;
+      ASSERT_TRUE(router_.AddPeer(P(id), PeerKind::kRouter, &snapshot).ok());
+    }
+  }
+  // Peer ids of the targets of a message passed on by a router.
+  std::vector<uint64_t> RouteChosen(uint64_t origin, std::string_view subject,
+                                    std::vector<std::string_view> chosen) {
+    served_ = std::move(chosen);
+    RouteRequest request{"A", subject, P(origin), {}};
+    request.queue_choice = true;
+    request.chosen_queues = served_;
+    EXPECT_EQ(router_.Route(request, &result_), RouteError::kOk);
+    std::vector<uint64_t> peers;
+    for (const RouteTarget& t : result_.targets())
+      peers.push_back(t.peer.value);
+    return peers;
+  }
+};
+
+TEST_F(RouterMeshRouteTest, LocalPublishReachesRoutersWithInterest) {
+  Apply(router_, 10, D("foo.*", 1));
+  Apply(router_, 11, D("bar", 1));
+  Apply(router_, 2, D("foo.x", 1));
+  EXPECT_THAT(Route(1, "foo.x"), UnorderedElementsAre(2, 10));
+  EXPECT_TRUE(result_.Find(P(10))->plain);
+  EXPECT_THAT(Route(1, "bar"), ElementsAre(11));
+}
+
+TEST_F(RouterMeshRouteTest, LocalPublishWeighsRouterMembersLikeLocalOnes) {
+  Apply(router_, 2, D("work", 1, "q"));
+  Apply(router_, 10, D("work", 3, "q"));  // 3 members behind router 10
+  std::map<uint64_t, int> chosen;
+  for (int i = 0; i < 4000; ++i) {
+    std::vector<uint64_t> peers = Route(1, "work");
+    ASSERT_EQ(peers.size(), 1u);
+    EXPECT_THAT(QueuesOf(peers[0]), ElementsAre("q"));
+    ++chosen[peers[0]];
+  }
+  EXPECT_NEAR(chosen[2], 1000, 200);
+  EXPECT_NEAR(chosen[10], 3000, 200);
+}
+
+TEST_F(RouterMeshRouteTest, MessageFromARouterGoesOnlyToLocalPeers) {
+  Apply(router_, 2, D("foo", 1));
+  Apply(router_, 3, D("foo.>", 1));
+  Apply(router_, 10, D("foo", 1));
+  Apply(router_, 11, D("foo", 1));
+  EXPECT_THAT(Route(10, "foo"), ElementsAre(2));
+  EXPECT_THAT(RouteChosen(10, "foo", {}), ElementsAre(2));
+  EXPECT_THAT(Route(11, "foo.bar"), ElementsAre(3));
+  Apply(router_, 2, D("foo", -1));
+  EXPECT_THAT(Route(10, "foo"), IsEmpty());  // never to router 11
+}
+
+TEST_F(RouterMeshRouteTest, MessageFromARouterServesOnlyTheChosenGroups) {
+  Apply(router_, 2, D("work", 1, "q"));
+  Apply(router_, 3, D("work", 1, "q"));
+  Apply(router_, 3, D("work", 1, "r"));
+  Apply(router_, 11, D("work", 5, "q"));  // members behind another router
+  Apply(router_, 11, D("work", 1, "s"));  // only behind another router
+  std::map<uint64_t, int> chosen;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<uint64_t> peers = RouteChosen(10, "work", {"q", "s"});
+    ASSERT_EQ(peers.size(), 1u);
+    EXPECT_THAT(QueuesOf(peers[0]), ElementsAre("q"));  // "s": nobody here
+    ++chosen[peers[0]];
+  }
+  EXPECT_EQ(chosen.size(), 2u);
+  EXPECT_GT(chosen[2], 350);
+  EXPECT_GT(chosen[3], 350);
+  EXPECT_THAT(RouteChosen(10, "work", {"r"}), ElementsAre(3));
+  EXPECT_THAT(QueuesOf(3), ElementsAre("r"));
+  EXPECT_THAT(RouteChosen(10, "work", {}), IsEmpty());  // no group chosen
+}
+
+TEST_F(RouterMeshRouteTest, MessageFromARouterDoesNotAllocate) {
+  Apply(router_, 2, D("foo.*", 1));
+  Apply(router_, 3, D("foo.bar", 2, "q"));
+  Apply(router_, 11, D("foo.bar", 2, "q"));
+  Apply(router_, 11, D("foo.>", 1));
+  const std::vector<std::string_view> chosen = {"q"};
+  RouteRequest request{"A", "foo.bar", P(10), {}};
+  request.queue_choice = true;
+  request.chosen_queues = chosen;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(router_.Route(request, &result_), RouteError::kOk);
+  }
+  meridian::testing::AllocCounter counter;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(router_.Route(request, &result_), RouteError::kOk);
+  }
+  EXPECT_EQ(counter.count(), 0u);
+  EXPECT_EQ(result_.size(), 2u);
+}
+
 TEST_F(RouterRouteTest, SteadyPathDoesNotAllocate) {
   Apply(router_, 2, D("foo.*", 1));
   Apply(router_, 3, D("foo.bar", 2, "q"));

@@ -314,6 +314,50 @@ TEST(AttachTest, ReconnectsToANewServerOnTheSamePort) {
   EXPECT_EQ(handler2.subjects(session->id())[0], "after");
 }
 
+TEST(AttachTest, FailsOverToTheNextTargetRoundRobin) {
+  // A free port nobody listens on: the first target is dead at first.
+  RecordingHandler unused;
+  auto placeholder = StartServer(&unused);
+  ASSERT_NE(placeholder, nullptr);
+  const int dead_port = placeholder->port();
+  const std::string first = placeholder->address();
+  placeholder->Shutdown();
+
+  RecordingHandler handler1;
+  auto server1 = StartServer(&handler1);
+  ASSERT_NE(server1, nullptr);
+  ClientRecorder recorder;
+  AttachClientOptions options = recorder.Options(first, "peer-a");
+  options.fallback_targets = {server1->address()};
+  options.max_backoff = absl::Milliseconds(200);
+  auto client = AttachClient::Start(options);
+  EXPECT_EQ(client->target(), first);
+  ASSERT_TRUE(WaitFor([&] { return recorder.connects() == 1 && client->connected(); }));
+  EXPECT_EQ(client->current_target(), server1->address());
+  ASSERT_NE(handler1.session("peer-a"), nullptr);
+
+  // The fallback dies and a router comes up on the first target: back there.
+  server1->Shutdown();
+  RecordingHandler handler2;
+  std::unique_ptr<AttachServer> server2;
+  ASSERT_TRUE(WaitFor([&] {
+    server2 = StartServer(&handler2, {}, absl::StrCat("127.0.0.1:", dead_port));
+    return server2 != nullptr;
+  }));
+  ASSERT_TRUE(WaitFor([&] { return recorder.connects() == 2 && client->connected(); }));
+  EXPECT_EQ(client->current_target(), first);
+  {
+    std::lock_guard<std::mutex> lock(recorder.mu);
+    EXPECT_EQ(recorder.disconnects, 1);
+    EXPECT_TRUE(recorder.resyncs[1]);
+  }
+  ASSERT_TRUE(client->Enqueue(MessageFrame("after-failover")));
+  auto session = handler2.session("peer-a");
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return handler2.subject_count(session->id()) == 1; }));
+  EXPECT_EQ(handler2.subjects(session->id())[0], "after-failover");
+}
+
 TEST(AttachTest, OnConnectedCanResendInterestFirst) {
   RecordingHandler handler1;
   auto server1 = StartServer(&handler1);

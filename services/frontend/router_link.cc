@@ -1,0 +1,320 @@
+#include "services/frontend/router_link.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+#include "common/log/log.h"
+#include "meridian/router/v1/router.pb.h"
+#include "services/frontend/core.h"
+#include "services/frontend/worker.h"
+#include "services/router/transport/attach_client.h"
+
+namespace meridian::frontend {
+namespace {
+
+using router::v1::Frame;
+
+constexpr std::string_view kAccount = "$G";  // accounts come with the auth issue
+// A refused batch beyond this many bytes pauses the loop's publishers.
+constexpr size_t kBacklogBytes = 1 << 20;
+
+std::string Key(std::string_view subject, std::string_view queue) {
+  std::string key;
+  key.reserve(subject.size() + 1 + queue.size());
+  key.append(subject).push_back('\0');
+  key.append(queue);
+  return key;
+}
+
+}  // namespace
+
+struct ForwardBatch {
+  Frame frame;
+  size_t bytes = 0;
+};
+
+struct RoutedBatch {
+  Frame frame;
+};
+
+std::unique_ptr<ForwardBatch, void (*)(ForwardBatch*)> NewForwardBatch() {
+  return {new ForwardBatch, [](ForwardBatch* b) { delete b; }};
+}
+
+void DeleteRoutedBatch(RoutedBatch* batch) { delete batch; }
+
+RouterLink::RouterLink(Core* core, std::vector<std::string> targets)
+    : core_(core), targets_(std::move(targets)) {}
+
+RouterLink::~RouterLink() {
+  Stop();
+  for (auto& [key, sub] : remote_subs_) (void)remote_.Remove(sub.get());
+  std::lock_guard<std::mutex> lock(retired_mu_);
+  for (Retired& r : retired_) delete r.sub;
+  retired_.clear();
+}
+
+void RouterLink::Start(std::string client_url) {
+  client_url_ = std::move(client_url);
+  router::AttachClientOptions o;
+  o.target = targets_.front();
+  o.fallback_targets.assign(targets_.begin() + 1, targets_.end());
+  o.hello.set_peer_id(core_->options().server_id);
+  o.hello.set_peer_name(core_->options().server_name);
+  o.hello.set_kind(router::v1::PEER_KIND_FRONTEND);
+  o.hello.set_protocol_version(1);
+  o.hello.add_client_urls(client_url_);
+  o.on_connected = [this](bool, const router::v1::Hello&) { OnConnected(); };
+  o.on_frame = [this](const Frame& frame) { OnFrame(&frame); };
+  o.on_disconnected = [this](const absl::Status& status) {
+    MLOG_WARN("router link lost (", status.message(), "); reconnecting");
+    OnDisconnected();
+  };
+  client_ = router::AttachClient::Start(std::move(o));
+}
+
+void RouterLink::Stop() {
+  if (client_) client_->Stop();
+}
+
+// --- Local interest ---
+
+void RouterLink::AddInterest(std::string_view subject, std::string_view queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t& count = local_[Key(subject, queue)].count;
+  ++count;
+  // Plain interest is all-or-nothing for the others; a group's weight counts.
+  if (!queue.empty() || count == 1) SendDelta(subject, queue, 1);
+}
+
+void RouterLink::RemoveInterest(absl::Span<const subjects::Subscription* const> subs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const subjects::Subscription* s : subs) {
+    auto it = local_.find(Key(s->subject, s->queue));
+    if (it == local_.end()) continue;
+    int64_t count = --it->second.count;
+    if (count <= 0) local_.erase(it);
+    if (!s->queue.empty() || count == 0) SendDelta(s->subject, s->queue, -1);
+  }
+}
+
+void RouterLink::SendDelta(std::string_view subject, std::string_view queue, int32_t count) {
+  if (!connected() || resync_needed_) return;  // the (re)sync sends the whole set
+  const bool queued = client_->Enqueue([&](Frame* f) {
+    router::v1::InterestDelta* d = f->add_interest();
+    d->set_account(kAccount.data(), kAccount.size());
+    d->set_subject(subject.data(), subject.size());
+    d->set_queue(queue.data(), queue.size());
+    d->set_count(count);
+  });
+  if (!queued) resync_needed_ = true;  // a lost delta: send the whole set later
+}
+
+void RouterLink::SendFullInterest() {
+  Frame frame;
+  frame.set_interest_reset(true);
+  for (const auto& [key, interest] : local_) {
+    size_t nul = key.find('\0');
+    std::string_view queue = std::string_view(key).substr(nul + 1);
+    router::v1::InterestDelta* d = frame.add_interest();
+    d->set_account(kAccount.data(), kAccount.size());
+    d->set_subject(key.data(), nul);
+    d->set_queue(queue.data(), queue.size());
+    // The router wants 0/1 for plain interest views; counting members of a
+    // group gives it the group's weight.
+    d->set_count(queue.empty() ? 1 : static_cast<int32_t>(interest.count));
+  }
+  resync_needed_ = !client_->Enqueue(frame);
+  if (!resync_needed_) resyncs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RouterLink::Tick() {
+  FreeRetired();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (resync_needed_ && connected()) SendFullInterest();
+}
+
+// --- Router events (transport thread) ---
+
+void RouterLink::OnConnected() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    connected_.store(true, std::memory_order_release);
+    SendFullInterest();
+  }
+  SendClusterInfo();
+  MLOG_INFO("attached to router ", client_->current_target());
+}
+
+void RouterLink::SendClusterInfo() {
+  Frame frame;
+  frame.mutable_cluster()->add_client_urls(client_url_);
+  (void)client_->Enqueue(frame);
+}
+
+void RouterLink::OnDisconnected() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    connected_.store(false, std::memory_order_release);
+    resync_needed_ = false;
+  }
+  // The next router sends its whole view again.
+  ClearRemote();
+}
+
+void RouterLink::OnFrame(const void* raw) {
+  const Frame& frame = *static_cast<const Frame*>(raw);
+  if (frame.has_cluster()) {
+    std::vector<std::string> urls(frame.cluster().client_urls().begin(),
+                                  frame.cluster().client_urls().end());
+    std::sort(urls.begin(), urls.end());
+    urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
+    // Alone, a frontend advertises nothing (as a nats-server without routes).
+    if (urls.size() == 1 && urls[0] == client_url_) urls.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    connect_urls_ = std::move(urls);
+  }
+  ApplyRemoteInterest(raw);
+  if (frame.messages().empty()) return;
+  // Per-publisher order: every message of one origin goes to the same loop.
+  auto& workers = core_->workers();
+  const size_t n = workers.size();
+  std::vector<RoutedBatch*> batches(n, nullptr);
+  for (const router::v1::Message& m : frame.messages()) {
+    size_t w = absl::HashOf(m.origin_peer()) % n;
+    if (batches[w] == nullptr) batches[w] = new RoutedBatch;
+    *batches[w]->frame.add_messages() = m;
+  }
+  routed_in_.fetch_add(frame.messages_size(), std::memory_order_relaxed);
+  for (size_t w = 0; w < n; ++w) {
+    if (batches[w] != nullptr) workers[w]->PostRouted(batches[w]);
+  }
+}
+
+void RouterLink::ApplyRemoteInterest(const void* raw) {
+  const Frame& frame = *static_cast<const Frame*>(raw);
+  for (const router::v1::InterestDelta& d : frame.interest()) {
+    if (d.account() != kAccount) continue;
+    std::string key = Key(d.subject(), d.queue());
+    auto it = remote_subs_.find(key);
+    if (it == remote_subs_.end()) {
+      if (d.count() <= 0) continue;
+      auto sub = std::make_unique<RemoteSub>();
+      sub->subject = d.subject();
+      sub->queue = d.queue();
+      sub->count = d.count();
+      if (remote_.Insert(sub.get()) != subjects::SublistError::kOk) {
+        MLOG_WARN("router sent interest on an invalid subject: ", d.subject());
+        continue;
+      }
+      remote_subs_.emplace(std::move(key), std::move(sub));
+      continue;
+    }
+    RemoteSub* sub = it->second.get();
+    if (sub->count.fetch_add(d.count(), std::memory_order_relaxed) + d.count() <= 0) {
+      (void)remote_.Remove(sub);
+      RetireRemote(it->second.release());
+      remote_subs_.erase(it);
+    }
+  }
+}
+
+void RouterLink::ClearRemote() {
+  std::vector<subjects::Subscription*> all;
+  for (auto& [key, sub] : remote_subs_) all.push_back(sub.get());
+  (void)remote_.RemoveBatch(all);
+  for (auto& [key, sub] : remote_subs_) RetireRemote(sub.release());
+  remote_subs_.clear();
+}
+
+void RouterLink::RetireRemote(RemoteSub* sub) {
+  // Loops may still hold it in a match result until their next quiescent
+  // point: freed once every loop has passed one (the core's epochs).
+  std::lock_guard<std::mutex> lock(retired_mu_);
+  retired_.push_back({core_->AdvanceEpoch(), sub});
+}
+
+void RouterLink::FreeRetired() {
+  std::lock_guard<std::mutex> lock(retired_mu_);
+  if (retired_.empty()) return;
+  uint64_t safe = core_->SafeEpoch();
+  size_t keep = 0;
+  for (Retired& r : retired_) {
+    if (r.epoch <= safe) {
+      delete r.sub;
+    } else {
+      retired_[keep++] = r;
+    }
+  }
+  retired_.resize(keep);
+}
+
+// --- Messages (loop threads) ---
+
+void RouterLink::Append(ForwardBatch* batch, const Message& msg,
+                        absl::Span<const std::string_view> served) {
+  router::v1::Message* m = batch->frame.add_messages();
+  m->set_account(kAccount.data(), kAccount.size());
+  m->set_subject(msg.subject.data(), msg.subject.size());
+  m->set_reply(msg.reply.data(), msg.reply.size());
+  m->set_headers(msg.headers.data(), msg.headers.size());
+  m->set_payload(msg.payload.data(), msg.payload.size());
+  for (std::string_view q : served) m->add_queues(q.data(), q.size());
+  batch->bytes += msg.subject.size() + msg.reply.size() + msg.headers.size() +
+                  msg.payload.size() + 16;
+}
+
+bool RouterLink::Flush(ForwardBatch* batch) {
+  if (batch->frame.messages().empty()) return true;
+  if (!connected()) {
+    batch->frame.Clear();  // at most once, as in NATS: lost while detached
+    batch->bytes = 0;
+    return true;
+  }
+  const int n = batch->frame.messages_size();
+  const bool queued = client_->Enqueue([batch](Frame* f) {
+    if (f->messages().empty()) {
+      f->mutable_messages()->Swap(batch->frame.mutable_messages());
+    } else {
+      for (router::v1::Message& m : *batch->frame.mutable_messages()) f->add_messages()->Swap(&m);
+    }
+  });
+  if (!queued) {
+    forward_refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  forwarded_.fetch_add(n, std::memory_order_relaxed);
+  batch->frame.Clear();
+  batch->bytes = 0;
+  return true;
+}
+
+bool RouterLink::Backlogged(const ForwardBatch* batch) { return batch->bytes > kBacklogBytes; }
+bool RouterLink::Empty(const ForwardBatch* batch) { return batch->frame.messages().empty(); }
+
+void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver) {
+  std::vector<std::string_view> queues;
+  for (const router::v1::Message& m : batch->frame.messages()) {
+    queues.assign(m.queues().begin(), m.queues().end());
+    Message msg{.subject = m.subject(), .reply = m.reply(), .headers = m.headers(),
+                .payload = m.payload(), .publisher_cid = 0, .publisher_echo = true};
+    deliver(ctx, msg, queues);
+  }
+}
+
+std::vector<std::string> RouterLink::ConnectUrls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return connect_urls_;
+}
+
+RouterLinkStats RouterLink::stats() const {
+  RouterLinkStats s;
+  s.forwarded = forwarded_.load(std::memory_order_relaxed);
+  s.forward_refused = forward_refused_.load(std::memory_order_relaxed);
+  s.routed_in = routed_in_.load(std::memory_order_relaxed);
+  s.resyncs = resyncs_.load(std::memory_order_relaxed);
+  s.connects = client_ ? client_->connects() : 0;
+  return s;
+}
+
+}  // namespace meridian::frontend

@@ -1,0 +1,322 @@
+#include "services/router/hub/hub.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "services/router/hub/hub_internal.h"
+
+namespace meridian::router {
+namespace {
+
+PeerKind KindOf(v1::PeerKind kind) {
+  switch (kind) {
+    case v1::PEER_KIND_FRONTEND: return PeerKind::kFrontend;
+    case v1::PEER_KIND_JETSTREAM: return PeerKind::kJetstream;
+    case v1::PEER_KIND_LINKS: return PeerKind::kLinks;
+    case v1::PEER_KIND_ROUTER: return PeerKind::kRouter;
+    default: return PeerKind::kUnspecified;
+  }
+}
+
+std::string_view KindName(PeerKind kind) {
+  switch (kind) {
+    case PeerKind::kFrontend: return "frontend";
+    case PeerKind::kJetstream: return "jetstream";
+    case PeerKind::kLinks: return "links";
+    case PeerKind::kRouter: return "router";
+    default: return "peer";
+  }
+}
+
+}  // namespace
+
+void MergeSorted(std::vector<std::string>* into, const std::vector<std::string>& add) {
+  into->insert(into->end(), add.begin(), add.end());
+  std::sort(into->begin(), into->end());
+  into->erase(std::unique(into->begin(), into->end()), into->end());
+}
+
+bool Hub::Link::Send(absl::FunctionRef<void(v1::Frame*)> build) {
+  if (session) return session->Send(build);
+  return client != nullptr && client->client != nullptr && client->client->Enqueue(build);
+}
+
+bool Hub::Link::Send(const v1::Frame& frame) {
+  if (session) return session->Send(frame);
+  return client != nullptr && client->client != nullptr && client->client->Enqueue(frame);
+}
+
+Hub::Hub(HubOptions options)
+    : options_(std::move(options)), router_(RouterOptions{.seed = options_.seed}) {}
+
+Hub::~Hub() { Stop(); }
+
+v1::Hello Hub::MakeHello() const {
+  v1::Hello hello;
+  hello.set_peer_id(options_.self_id);
+  hello.set_peer_name(options_.name);
+  hello.set_kind(v1::PEER_KIND_ROUTER);
+  hello.set_protocol_version(1);
+  hello.set_cluster_name(options_.cluster_name);
+  hello.set_route_url(options_.route_url);
+  return hello;
+}
+
+Hub::Link* Hub::AddLink(PeerKind kind, const v1::Hello& hello, bool dialed) {
+  auto link = std::make_unique<Link>();
+  link->id = PeerId{next_peer_++};
+  link->kind = kind;
+  link->hello = hello;
+  link->dialed = dialed;
+  link->client_urls.assign(hello.client_urls().begin(), hello.client_urls().end());
+  MergeSorted(&link->client_urls, {});
+  Link* raw = link.get();
+  links_[raw->id.value] = std::move(link);
+  return raw;
+}
+
+void Hub::Activate(Link* link) {
+  if (link->active) return;
+  deltas_.clear();
+  if (absl::Status s = router_.AddPeer(link->id, link->kind, &deltas_); !s.ok()) {
+    MLOG_ERROR("router: cannot attach ", link->hello.peer_id(), ": ", s.message());
+    return;
+  }
+  link->active = true;
+  if (link->is_router()) {
+    ++stats_.routers;
+    MLOG_INFO("router: linked with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
+              link->hello.route_url().empty() ? "" : " at ", link->hello.route_url(), ")");
+  } else {
+    ++stats_.peers;
+    MLOG_DEBUG("router: ", KindName(link->kind), " ", link->hello.peer_name(), " (",
+               link->hello.peer_id(), ") attached");
+  }
+  QueueDeltas();  // the snapshot of everyone else's interest
+}
+
+void Hub::Deactivate(Link* link) {
+  if (!link->active) return;
+  deltas_.clear();
+  (void)router_.RemovePeer(link->id, &deltas_);
+  link->active = false;
+  if (link->is_router()) {
+    --stats_.routers;
+    MLOG_INFO("router: link with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
+              ") ended");
+  } else {
+    --stats_.peers;
+    MLOG_DEBUG("router: ", KindName(link->kind), " ", link->hello.peer_name(), " detached");
+  }
+  QueueDeltas();
+  link->pending.Clear();
+  link->touched = false;
+  touched_.erase(std::remove(touched_.begin(), touched_.end(), link), touched_.end());
+}
+
+void Hub::RemoveLink(Link* link) {
+  Deactivate(link);
+  if (link->session) by_session_.erase(link->session.get());
+  if (link->client) link->client->link = nullptr;
+  const bool router = link->is_router();
+  const std::string remote_id = link->hello.peer_id();
+  links_.erase(link->id.value);
+  if (router) {
+    ResolveDuplicates(remote_id);
+    upkeep_cv_.notify_all();  // a route may need dialing again
+  }
+  FlushPending();
+  BroadcastClusterInfo();
+}
+
+void Hub::OnAttach(PeerSession* session, const v1::Hello& hello) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const PeerKind kind = KindOf(hello.kind());
+  Link* link = AddLink(kind, hello, /*dialed=*/false);
+  link->session = session->shared_from_this();
+  by_session_[session] = link;
+  if (link->is_router()) {
+    if (hello.peer_id() == options_.self_id) {
+      session->Close();  // our own route to ourselves; the dialer gives up
+      return;
+    }
+    if (!hello.cluster_name().empty() && !options_.cluster_name.empty() &&
+        hello.cluster_name() != options_.cluster_name) {
+      MLOG_ERROR("router: refused router ", hello.peer_id(), " of cluster '", hello.cluster_name(),
+                 "' (ours is '", options_.cluster_name, "')");
+      session->Close();
+      return;
+    }
+    if (!hello.route_url().empty() && known_routes_.insert(hello.route_url()).second) {
+      upkeep_cv_.notify_all();
+    }
+    ResolveDuplicates(hello.peer_id());
+  } else {
+    Activate(link);
+  }
+  FlushPending();
+  BroadcastClusterInfo();
+}
+
+void Hub::OnFrame(PeerSession* session, const v1::Frame& frame) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_session_.find(session);
+  if (it == by_session_.end()) return;
+  HandleFrame(it->second, frame);
+}
+
+void Hub::OnDetach(PeerSession* session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_session_.find(session);
+  if (it == by_session_.end()) return;
+  RemoveLink(it->second);
+}
+
+void Hub::HandleFrame(Link* from, const v1::Frame& frame) {
+  if (frame.has_cluster()) OnClusterInfo(from, frame.cluster());
+  if (!from->active) return;  // an idle duplicate router link
+  ApplyInterest(from, frame);
+  RouteMessages(from, frame);
+  FlushPending();
+}
+
+void Hub::ApplyInterest(Link* from, const v1::Frame& frame) {
+  if (frame.interest().empty() && !frame.interest_reset()) return;
+  deltas_.clear();
+  absl::Status status;
+  if (frame.interest_reset()) {
+    std::vector<InterestDelta> full;
+    full.reserve(frame.interest_size());
+    for (const v1::InterestDelta& d : frame.interest()) {
+      full.push_back({d.account(), d.subject(), d.queue(), d.count()});
+    }
+    status = router_.ResetPeer(from->id, full, &deltas_);
+  } else {
+    for (const v1::InterestDelta& d : frame.interest()) {
+      status = router_.ApplyInterest(from->id, {d.account(), d.subject(), d.queue(), d.count()},
+                                     &deltas_);
+      if (!status.ok()) break;
+    }
+  }
+  QueueDeltas();
+  if (!status.ok()) {
+    // The peer's view of its own interest and ours disagree: end the stream
+    // so that it reconnects and sends its whole interest again.
+    ++stats_.interest_errors;
+    MLOG_WARN("router: bad interest from ", from->hello.peer_id(), " (", status.message(),
+              "); asking it to resync");
+    if (from->session) from->session->Close();
+    if (from->client) {
+      from->client->retire = true;
+      upkeep_cv_.notify_all();
+    }
+  }
+}
+
+void Hub::QueueDeltas() {
+  for (const OutboundDelta& d : deltas_) {
+    auto it = links_.find(d.peer.value);
+    if (it == links_.end()) continue;
+    Link* to = it->second.get();
+    v1::InterestDelta* out = to->pending.add_interest();
+    out->set_account(d.delta.account);
+    out->set_subject(d.delta.subject);
+    out->set_queue(d.delta.queue);
+    out->set_count(d.delta.count);
+    if (!to->touched) {
+      to->touched = true;
+      touched_.push_back(to);
+    }
+  }
+  deltas_.clear();
+}
+
+void Hub::RouteMessages(Link* from, const v1::Frame& frame) {
+  std::vector<std::string_view> queues;
+  for (const v1::Message& m : frame.messages()) {
+    ++stats_.messages_in;
+    queues.assign(m.queues().begin(), m.queues().end());
+    RouteRequest request{.account = m.account(),
+                         .subject = m.subject(),
+                         .origin = from->id,
+                         .served_queues = queues};
+    // From a router: it chose us for the groups it lists (serve those, no
+    // other); from a local peer: the groups it already served.
+    request.queue_choice = m.queue_choice();
+    if (m.queue_choice()) {
+      request.chosen_queues = queues;
+      request.served_queues = {};
+    }
+    if (router_.Route(request, &route_result_) != RouteError::kOk || route_result_.empty()) {
+      ++stats_.messages_unrouted;
+      continue;
+    }
+    const std::string& origin = m.origin_peer().empty() ? from->hello.peer_id() : m.origin_peer();
+    for (const RouteTarget& target : route_result_.targets()) {
+      auto it = links_.find(target.peer.value);
+      if (it == links_.end()) continue;
+      Link* to = it->second.get();
+      v1::Message* out = to->pending.add_messages();
+      out->set_account(m.account());
+      out->set_subject(m.subject());
+      out->set_reply(m.reply());
+      out->set_headers(m.headers());
+      out->set_payload(m.payload());
+      for (std::string_view q : target.queues) out->add_queues(q.data(), q.size());
+      out->set_queue_choice(true);
+      out->set_origin_peer(origin);
+      ++stats_.messages_out;
+      if (!to->touched) {
+        to->touched = true;
+        touched_.push_back(to);
+      }
+    }
+  }
+}
+
+void Hub::FlushPending() {
+  for (Link* to : touched_) {
+    to->touched = false;
+    v1::Frame& pending = to->pending;
+    const bool has_interest = !pending.interest().empty();
+    const bool sent = to->Send([&pending](v1::Frame* f) {
+      for (v1::InterestDelta& d : *pending.mutable_interest()) f->add_interest()->Swap(&d);
+      for (v1::Message& m : *pending.mutable_messages()) f->add_messages()->Swap(&m);
+    });
+    if (!sent) {
+      stats_.send_overflows += pending.messages_size() + pending.interest_size();
+      if (has_interest) {
+        // A lost delta would leave the peer with a wrong view: make it resync.
+        MLOG_WARN("router: queue of ", to->hello.peer_id(), " is full; dropping its stream");
+        if (to->session) to->session->Close();
+        if (to->client) {
+          to->client->retire = true;
+          upkeep_cv_.notify_all();
+        }
+      }
+    }
+    pending.Clear();
+  }
+  touched_.clear();
+}
+
+HubStats Hub::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+std::vector<std::string> Hub::DescribeLinks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, link] : links_) {
+    const std::string_view kind = KindName(link->kind);
+    out.push_back(absl::StrCat(absl::string_view(kind.data(), kind.size()), " ",
+                               link->hello.peer_name(), " (",
+                               link->hello.peer_id(), link->active ? "" : ", idle", ")"));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace meridian::router

@@ -1,0 +1,124 @@
+// The router daemon's data plane: joins the Attach transport (sessions of
+// local peers, links to and from the other routers of the mesh) to the
+// routing core. Every event of every stream goes through one mutex: the core
+// is single-threaded by design and each event is short (no I/O, sends only
+// queue).
+//
+// Mesh: each router dials every route it knows (configured, or learned from
+// the others' ClusterInfo) with an AttachClient of kind ROUTER. When two
+// routers are linked twice (both dialed), the link dialed by the router with
+// the smaller id is the one used; the other stays idle and its dialer stops
+// it. Routers forward router-learned interest and messages only to local
+// peers (split horizon, as nats-server routes do).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "services/router/core/router.h"
+#include "services/router/transport/attach_client.h"
+#include "services/router/transport/attach_server.h"
+
+namespace meridian::router {
+
+struct HubOptions {
+  std::string self_id;       // this router's id (stable for the process)
+  std::string name;
+  std::string cluster_name;  // routers of another cluster name are refused
+  std::string route_url;     // our cluster address ("host:port"), empty: no mesh listener
+  std::vector<std::string> routes;  // routers to dial ("host:port")
+  QueueLimits limits;
+  uint64_t seed = 0;
+};
+
+struct HubStats {
+  uint64_t peers = 0;          // attached local peers
+  uint64_t routers = 0;        // routers linked (used links)
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;   // copies queued to peers
+  uint64_t messages_unrouted = 0;  // nobody wanted them
+  uint64_t send_overflows = 0;     // copies or deltas a full peer queue refused
+  uint64_t interest_errors = 0;    // refused interest (peer asked to resync)
+};
+
+class Hub : public PeerHandler {
+ public:
+  explicit Hub(HubOptions options);
+  ~Hub() override;
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Our Hello, for the AttachServers.
+  v1::Hello MakeHello() const;
+  // Starts dialing the routes (and the mesh upkeep thread).
+  void Start();
+  // Stops every route client and the upkeep thread. The AttachServers must be
+  // shut down before the Hub is destroyed.
+  void Stop();
+
+  // PeerHandler (AttachServer threads).
+  void OnAttach(PeerSession* session, const v1::Hello& hello) override;
+  void OnFrame(PeerSession* session, const v1::Frame& frame) override;
+  void OnDetach(PeerSession* session) override;
+
+  HubStats stats() const;
+  // "kind name (id)" of every attached stream, for logs and admin.
+  std::vector<std::string> DescribeLinks() const;
+
+ private:
+  struct Link;
+  struct RouteClient;
+
+  // --- Data plane (hub.cc), all under mu_ ---
+  Link* AddLink(PeerKind kind, const v1::Hello& hello, bool dialed);
+  void Activate(Link* link);
+  void Deactivate(Link* link);
+  void RemoveLink(Link* link);
+  void HandleFrame(Link* from, const v1::Frame& frame);
+  void ApplyInterest(Link* from, const v1::Frame& frame);
+  void RouteMessages(Link* from, const v1::Frame& frame);
+  void QueueDeltas();
+  void FlushPending();
+
+  // --- Mesh (hub_mesh.cc) ---
+  void Upkeep();
+  void EnsureRouteClients();  // mu_ held
+  void StartRouteClient(const std::string& url);  // mu_ held
+  void OnRouteConnected(RouteClient* rc, const v1::Hello& hello);
+  bool Preferred(const Link* link) const;
+  void ResolveDuplicates(const std::string& remote_id);  // mu_ held
+  void OnClusterInfo(Link* from, const v1::ClusterInfo& info);
+  void BroadcastClusterInfo();  // mu_ held
+  v1::ClusterInfo ClusterInfoFor(const Link* to) const;
+
+  HubOptions options_;
+  mutable std::mutex mu_;
+  Router router_;
+  uint64_t next_peer_ = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Link>> links_;  // by PeerId
+  absl::flat_hash_map<PeerSession*, Link*> by_session_;
+  std::vector<OutboundDelta> deltas_;  // scratch
+  RouteResult route_result_;           // scratch
+  std::vector<Link*> touched_;         // links with pending content
+  HubStats stats_;
+
+  // Mesh state.
+  std::set<std::string> known_routes_;  // route URLs to be linked with
+  std::set<std::string> self_urls_;     // URLs that turned out to be us
+  std::vector<std::unique_ptr<RouteClient>> route_clients_;
+  std::vector<std::unique_ptr<RouteClient>> stopping_;  // stopped off the callbacks
+  std::thread upkeep_;
+  std::condition_variable upkeep_cv_;
+  bool stop_ = false;
+  bool started_ = false;
+};
+
+}  // namespace meridian::router

@@ -1,0 +1,45 @@
+// Hub's private types, shared by hub.cc and hub_mesh.cc only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/router/hub/hub.h"
+
+namespace meridian::router {
+
+// One attached stream: a local peer's session, or a link with another
+// router (accepted or dialed).
+struct Hub::Link {
+  PeerId id;
+  PeerKind kind = PeerKind::kUnspecified;
+  v1::Hello hello;
+  bool dialed = false;  // we opened it (a route client)
+  bool active = false;  // attached to the routing core
+  std::shared_ptr<PeerSession> session;  // accepted streams
+  RouteClient* client = nullptr;         // dialed streams
+  // Client URLs behind this link: the peer's own, or (routers) those of the
+  // other router's peers. Sorted, unique.
+  std::vector<std::string> client_urls;
+  std::string last_cluster;  // serialized ClusterInfo last sent to it
+  v1::Frame pending;         // what this turn queues for it
+  bool touched = false;
+
+  bool is_router() const { return kind == PeerKind::kRouter; }
+  bool Send(absl::FunctionRef<void(v1::Frame*)> build);
+  bool Send(const v1::Frame& frame);
+};
+
+// A route we dial.
+struct Hub::RouteClient {
+  std::string url;
+  std::unique_ptr<AttachClient> client;
+  Link* link = nullptr;  // while its stream is up
+  bool retire = false;   // the upkeep thread stops it
+};
+
+// Sorted union of `add` into `into`.
+void MergeSorted(std::vector<std::string>* into, const std::vector<std::string>& add);
+
+}  // namespace meridian::router
