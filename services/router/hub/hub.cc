@@ -80,17 +80,17 @@ void Hub::Activate(Link* link) {
   if (link->active) return;
   deltas_.clear();
   if (absl::Status s = router_.AddPeer(link->id, link->kind, &deltas_); !s.ok()) {
-    MLOG_ERROR("router: cannot attach ", link->hello.peer_id(), ": ", s.message());
+    MLOG_ERROR("cannot attach ", link->hello.peer_id(), ": ", s.message());
     return;
   }
   link->active = true;
   if (link->is_router()) {
     ++stats_.routers;
-    MLOG_INFO("router: linked with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
+    MLOG_INFO("linked with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
               link->hello.route_url().empty() ? "" : " at ", link->hello.route_url(), ")");
   } else {
     ++stats_.peers;
-    MLOG_DEBUG("router: ", KindName(link->kind), " ", link->hello.peer_name(), " (",
+    MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " (",
                link->hello.peer_id(), ") attached");
   }
   QueueDeltas();  // the snapshot of everyone else's interest
@@ -103,11 +103,11 @@ void Hub::Deactivate(Link* link) {
   link->active = false;
   if (link->is_router()) {
     --stats_.routers;
-    MLOG_INFO("router: link with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
+    MLOG_INFO("link with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
               ") ended");
   } else {
     --stats_.peers;
-    MLOG_DEBUG("router: ", KindName(link->kind), " ", link->hello.peer_name(), " detached");
+    MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " detached");
   }
   QueueDeltas();
   link->pending.Clear();
@@ -143,7 +143,7 @@ void Hub::OnAttach(PeerSession* session, const v1::Hello& hello) {
     }
     if (!hello.cluster_name().empty() && !options_.cluster_name.empty() &&
         hello.cluster_name() != options_.cluster_name) {
-      MLOG_ERROR("router: refused router ", hello.peer_id(), " of cluster '", hello.cluster_name(),
+      MLOG_ERROR("refused router ", hello.peer_id(), " of cluster '", hello.cluster_name(),
                  "' (ours is '", options_.cluster_name, "')");
       session->Close();
       return;
@@ -204,7 +204,7 @@ void Hub::ApplyInterest(Link* from, const v1::Frame& frame) {
     // The peer's view of its own interest and ours disagree: end the stream
     // so that it reconnects and sends its whole interest again.
     ++stats_.interest_errors;
-    MLOG_WARN("router: bad interest from ", from->hello.peer_id(), " (", status.message(),
+    MLOG_WARN("bad interest from ", from->hello.peer_id(), " (", status.message(),
               "); asking it to resync");
     if (from->session) from->session->Close();
     if (from->client) {
@@ -288,7 +288,7 @@ void Hub::FlushPending() {
       stats_.send_overflows += pending.messages_size() + pending.interest_size();
       if (has_interest) {
         // A lost delta would leave the peer with a wrong view: make it resync.
-        MLOG_WARN("router: queue of ", to->hello.peer_id(), " is full; dropping its stream");
+        MLOG_WARN("queue of ", to->hello.peer_id(), " is full; dropping its stream");
         if (to->session) to->session->Close();
         if (to->client) {
           to->client->retire = true;

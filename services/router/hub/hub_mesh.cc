@@ -92,7 +92,7 @@ void Hub::StartRouteClient(const std::string& url) {
     std::lock_guard<std::mutex> lock(mu_);
     if (raw->link != nullptr) RemoveLink(raw->link);
   };
-  MLOG_DEBUG("router: dialing route ", url);
+  MLOG_DEBUG("dialing route ", url);
   rc->client = AttachClient::Start(std::move(o));
   route_clients_.push_back(std::move(rc));
 }
@@ -109,7 +109,7 @@ void Hub::OnRouteConnected(RouteClient* rc, const v1::Hello& hello) {
   if (hello.kind() != v1::PEER_KIND_ROUTER ||
       (!hello.cluster_name().empty() && !options_.cluster_name.empty() &&
        hello.cluster_name() != options_.cluster_name)) {
-    MLOG_ERROR("router: route ", rc->url, " is not a router of cluster '", options_.cluster_name,
+    MLOG_ERROR("route ", rc->url, " is not a router of cluster '", options_.cluster_name,
                "'; not dialing it again");
     self_urls_.insert(rc->url);
     rc->retire = true;

@@ -1,0 +1,256 @@
+// The Hub over real loopback Attach streams: peers attached to one hub, and
+// two hubs meshed (both dialing each other, as symmetric route lists do).
+#include "services/router/hub/hub.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "services/router/transport/attach_client.h"
+#include "services/router/transport/attach_server.h"
+
+namespace meridian::router {
+namespace {
+
+using v1::Frame;
+
+template <typename Pred>
+bool WaitFor(Pred done, absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return true;
+}
+
+// A fake frontend: records the view the router pushes and the messages.
+class Peer {
+ public:
+  Peer(const std::string& target, const std::string& id, const std::string& client_url) {
+    AttachClientOptions o;
+    o.target = target;
+    o.hello.set_peer_id(id);
+    o.hello.set_kind(v1::PEER_KIND_FRONTEND);
+    o.hello.add_client_urls(client_url);
+    o.on_frame = [this](const Frame& f) {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& d : f.interest()) view_[d.subject() + "|" + d.queue()] += d.count();
+      for (const auto& m : f.messages()) {
+        std::string queues;
+        for (const auto& q : m.queues()) queues += q + ",";
+        messages_.push_back(m.subject() + ":" + m.payload() + ":" + queues);
+      }
+      if (f.has_cluster()) {
+        urls_.assign(f.cluster().client_urls().begin(), f.cluster().client_urls().end());
+      }
+    };
+    client_ = AttachClient::Start(std::move(o));
+  }
+  bool Send(const Frame& f) { return client_->Enqueue(f); }
+  void Interest(const std::string& subject, const std::string& queue, int count) {
+    Frame f;
+    auto* d = f.add_interest();
+    d->set_account("$G");
+    d->set_subject(subject);
+    d->set_queue(queue);
+    d->set_count(count);
+    ASSERT_TRUE(WaitFor([&] { return Send(f); }));
+  }
+  void Publish(const std::string& subject, const std::string& payload,
+               std::vector<std::string> served = {}) {
+    Frame f;
+    auto* m = f.add_messages();
+    m->set_account("$G");
+    m->set_subject(subject);
+    m->set_payload(payload);
+    for (const auto& q : served) m->add_queues(q);
+    ASSERT_TRUE(Send(f));
+  }
+  int View(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return view_[key];
+  }
+  std::vector<std::string> Messages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+  }
+  std::vector<std::string> Urls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return urls_;
+  }
+  bool connected() const { return client_->connected(); }
+  void Stop() { client_->Stop(); }
+
+ private:
+  std::unique_ptr<AttachClient> client_;
+  std::mutex mu_;
+  std::map<std::string, int> view_;
+  std::vector<std::string> messages_;
+  std::vector<std::string> urls_;
+};
+
+// One router: a Hub, its local listener and (optionally) a cluster listener.
+struct TestRouter {
+  explicit TestRouter(const std::string& id) {
+    HubOptions o;
+    o.self_id = id;
+    o.name = id;
+    o.cluster_name = "test";
+    o.seed = 7;
+    hub = std::make_unique<Hub>(o);
+    AttachServerOptions so;
+    so.listen = "127.0.0.1:0";
+    so.hello = hub->MakeHello();
+    auto s = AttachServer::Start(std::move(so), hub.get());
+    EXPECT_TRUE(s.ok()) << s.status();
+    local = std::move(*s);
+  }
+  ~TestRouter() {
+    local->Shutdown();
+    hub->Stop();
+  }
+  std::unique_ptr<Hub> hub;
+  std::unique_ptr<AttachServer> local;
+};
+
+TEST(HubTest, PushesOthersInterestAndRoutesMessages) {
+  TestRouter r("r1");
+  r.hub->Start();
+  Peer a(r.local->address(), "A", "127.0.0.1:1001");
+  Peer b(r.local->address(), "B", "127.0.0.1:1002");
+  ASSERT_TRUE(WaitFor([&] { return a.connected() && b.connected(); }));
+  ASSERT_TRUE(WaitFor([&] { return r.hub->stats().peers == 2; }));
+
+  a.Interest("foo.*", "", 1);
+  a.Interest("work", "q", 2);
+  ASSERT_TRUE(WaitFor([&] { return b.View("foo.*|") == 1 && b.View("work|q") == 2; }));
+  EXPECT_EQ(a.View("foo.*|"), 0);  // never its own interest
+
+  b.Publish("foo.bar", "1");
+  b.Publish("nobody", "2");
+  b.Publish("work", "3");
+  b.Publish("work", "4", {"q"});  // B served the group itself
+  ASSERT_TRUE(WaitFor([&] { return a.Messages().size() >= 2; }));
+  EXPECT_EQ(a.Messages(), (std::vector<std::string>{"foo.bar:1:", "work:3:q,"}));
+  EXPECT_TRUE(WaitFor([&] { return r.hub->stats().messages_unrouted == 2; }));
+
+  // Both see every client URL (INFO connect_urls).
+  EXPECT_TRUE(WaitFor([&] { return b.Urls().size() == 2; }));
+
+  // A goes away: its interest disappears at B.
+  a.Stop();
+  EXPECT_TRUE(WaitFor([&] { return b.View("foo.*|") == 0 && b.View("work|q") == 0; }));
+}
+
+TEST(HubTest, ResetReplacesInterestWithoutFlapping) {
+  TestRouter r("r1");
+  r.hub->Start();
+  Peer a(r.local->address(), "A", "");
+  Peer b(r.local->address(), "B", "");
+  ASSERT_TRUE(WaitFor([&] { return a.connected() && b.connected(); }));
+  a.Interest("x", "", 1);
+  ASSERT_TRUE(WaitFor([&] { return b.View("x|") == 1; }));
+  Frame reset;
+  reset.set_interest_reset(true);
+  auto* d = reset.add_interest();
+  d->set_account("$G");
+  d->set_subject("y");
+  d->set_count(1);
+  ASSERT_TRUE(a.Send(reset));
+  ASSERT_TRUE(WaitFor([&] { return b.View("y|") == 1 && b.View("x|") == 0; }));
+}
+
+TEST(HubTest, BadInterestMakesThePeerResync) {
+  TestRouter r("r1");
+  r.hub->Start();
+  Peer a(r.local->address(), "A", "");
+  ASSERT_TRUE(WaitFor([&] { return a.connected(); }));
+  a.Interest("never.added", "", -1);  // below zero: refused, stream ended
+  EXPECT_TRUE(WaitFor([&] { return r.hub->stats().interest_errors == 1; }));
+}
+
+// Two routers, each listing the other (both dial): one link is used, the
+// interest and messages of their peers cross it once.
+TEST(HubTest, MeshOfTwoRoutersUsesOneLink) {
+  // Cluster listeners first, so that each knows the other's address.
+  HubOptions o1{.self_id = "r1", .name = "r1", .cluster_name = "test"};
+  HubOptions o2{.self_id = "r2", .name = "r2", .cluster_name = "test"};
+  Hub* hubs[2];
+  std::unique_ptr<Hub> h1, h2;
+  std::unique_ptr<AttachServer> c1, c2, l1, l2;
+  auto bind = [](Hub* hub) {
+    AttachServerOptions so;
+    so.listen = "127.0.0.1:0";
+    so.hello = hub->MakeHello();
+    auto s = AttachServer::Start(std::move(so), hub);
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  };
+  // Learn two free ports (each hub must know its own route URL).
+  int p1, p2;
+  {
+    Hub probe(HubOptions{.self_id = "probe"});
+    auto s1 = bind(&probe);
+    auto s2 = bind(&probe);
+    p1 = s1->port();
+    p2 = s2->port();
+  }
+  o1.route_url = "127.0.0.1:" + std::to_string(p1);
+  o2.route_url = "127.0.0.1:" + std::to_string(p2);
+  o1.routes = {o2.route_url};
+  o2.routes = {o1.route_url};
+  h1 = std::make_unique<Hub>(o1);
+  h2 = std::make_unique<Hub>(o2);
+  hubs[0] = h1.get();
+  hubs[1] = h2.get();
+  for (int i = 0; i < 2; ++i) {
+    AttachServerOptions so;
+    so.listen = i == 0 ? o1.route_url : o2.route_url;
+    so.hello = hubs[i]->MakeHello();
+    auto s = AttachServer::Start(std::move(so), hubs[i]);
+    ASSERT_TRUE(s.ok()) << s.status();
+    (i == 0 ? c1 : c2) = std::move(*s);
+  }
+  l1 = bind(h1.get());
+  l2 = bind(h2.get());
+  h1->Start();
+  h2->Start();
+  ASSERT_TRUE(WaitFor([&] { return h1->stats().routers == 1 && h2->stats().routers == 1; }));
+
+  Peer a(l1->address(), "A", "127.0.0.1:1001");
+  Peer b(l2->address(), "B", "127.0.0.1:1002");
+  ASSERT_TRUE(WaitFor([&] { return a.connected() && b.connected(); }));
+  b.Interest("foo", "", 1);
+  b.Interest("work", "q", 1);
+  ASSERT_TRUE(WaitFor([&] { return a.View("foo|") == 1 && a.View("work|q") == 1; }));
+  for (int i = 0; i < 20; ++i) a.Publish("foo", std::to_string(i));
+  a.Publish("work", "w");
+  ASSERT_TRUE(WaitFor([&] { return b.Messages().size() == 21; }));
+  absl::SleepFor(absl::Milliseconds(100));  // nothing more may arrive
+  EXPECT_EQ(b.Messages().size(), 21u);
+  EXPECT_EQ(b.Messages().back(), "work:w:q,");
+  // The duplicate link was retired: still one link each, one copy each.
+  EXPECT_EQ(h1->stats().routers, 1u);
+  EXPECT_EQ(h2->stats().routers, 1u);
+  // Client URLs of both sides reach both peers.
+  EXPECT_TRUE(WaitFor([&] { return a.Urls().size() == 2 && b.Urls().size() == 2; }));
+
+  // Router 2 goes away: its peer's interest disappears at A.
+  b.Stop();
+  l2->Shutdown();
+  c2->Shutdown();
+  h2->Stop();
+  EXPECT_TRUE(WaitFor([&] { return a.View("foo|") == 0 && a.View("work|q") == 0; }));
+  a.Stop();
+  l1->Shutdown();
+  c1->Shutdown();
+  h1->Stop();
+}
+
+}  // namespace
+}  // namespace meridian::router
