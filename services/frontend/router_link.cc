@@ -65,7 +65,7 @@ void RouterLink::Start(std::string client_url) {
   o.hello.set_protocol_version(1);
   o.hello.add_client_urls(client_url_);
   o.on_connected = [this](bool, const router::v1::Hello&) { OnConnected(); };
-  o.on_frame = [this](const Frame& frame) { OnFrame(&frame); };
+  o.on_frame = [this](Frame& frame) { OnFrame(&frame); };
   o.on_disconnected = [this](const absl::Status& status) {
     MLOG_WARN("router link lost (", status.message(), "); reconnecting");
     OnDisconnected();
@@ -162,8 +162,8 @@ void RouterLink::OnDisconnected() {
   ClearRemote();
 }
 
-void RouterLink::OnFrame(const void* raw) {
-  const Frame& frame = *static_cast<const Frame*>(raw);
+void RouterLink::OnFrame(void* raw) {
+  Frame& frame = *static_cast<Frame*>(raw);
   if (frame.has_cluster()) {
     std::vector<std::string> urls(frame.cluster().client_urls().begin(),
                                   frame.cluster().client_urls().end());
@@ -180,10 +180,10 @@ void RouterLink::OnFrame(const void* raw) {
   auto& workers = core_->workers();
   const size_t n = workers.size();
   std::vector<RoutedBatch*> batches(n, nullptr);
-  for (const router::v1::Message& m : frame.messages()) {
+  for (router::v1::Message& m : *frame.mutable_messages()) {
     size_t w = absl::HashOf(m.origin_peer()) % n;
     if (batches[w] == nullptr) batches[w] = new RoutedBatch;
-    *batches[w]->frame.add_messages() = m;
+    batches[w]->frame.add_messages()->Swap(&m);  // taken, not copied
   }
   routed_in_.fetch_add(frame.messages_size(), std::memory_order_relaxed);
   for (size_t w = 0; w < n; ++w) {

@@ -100,7 +100,7 @@ class RouterLink {
     int64_t count = 0;
   };
   void OnConnected();
-  void OnFrame(const void* frame);  // const v1::Frame*
+  void OnFrame(void* frame);  // v1::Frame*: its messages are taken
   void OnDisconnected();
   void ApplyRemoteInterest(const void* frame);
   void ClearRemote();

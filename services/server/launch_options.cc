@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/conf/conf.h"
 #include "common/options/options.h"
 
@@ -14,17 +18,16 @@ namespace {
 
 // nats-server flags Meridian does not implement yet: accepted by name so the
 // error says "not supported yet" rather than "not defined".
-constexpr std::array<absl::string_view, 25> kUnsupportedFlags = {
+constexpr std::array<absl::string_view, 22> kUnsupportedFlags = {
     "ms", "https_port", "sl", "signal", "client_advertise", "T", "logtime", "s", "syslog", "r",
     "remote_syslog", "VV", "DVV", "log_size_limit", "max_traced_msg_len", "tls", "tlscert",
-    "tlskey", "tlsverify", "tlscacert", "routes", "cluster", "cluster_name", "cluster_advertise",
-    "profile"};
-constexpr std::array<absl::string_view, 4> kUnsupportedFlags2 = {"no_advertise", "connect_retries",
-                                                                 "cluster_listen", "help_tls"};
+    "tlskey", "tlsverify", "tlscacert", "cluster_advertise", "profile"};
+constexpr std::array<absl::string_view, 3> kUnsupportedFlags2 = {"no_advertise", "connect_retries",
+                                                                 "help_tls"};
 
 // nats-server configuration keys Meridian does not support yet.
-constexpr std::array<absl::string_view, 40> kUnsupportedKeys = {
-    "accounts", "nkeys", "users", "cluster",
+constexpr std::array<absl::string_view, 39> kUnsupportedKeys = {
+    "accounts", "nkeys", "users",
     "gateway", "leafnodes", "leaf", "mqtt", "websocket", "ws", "tls", "operator", "operators",
     "trusted", "trusted_keys", "resolver", "resolver_preload", "system_account", "system",
     "no_auth_user", "max_payload",
@@ -34,6 +37,22 @@ constexpr std::array<absl::string_view, 40> kUnsupportedKeys = {
     "connect_error_reports", "reconnect_error_reports", "default_js_domain", "mappings",
     "server_tags", "accounts_resolver", "http_base_path", "disable_sublist_cache",
     "no_header_support", "no_fast_producer_stall"};
+
+// Keys of nats-server's cluster block Meridian does not support yet.
+constexpr std::array<absl::string_view, 13> kUnsupportedClusterKeys = {
+    "authorization", "tls", "pool_size", "compression", "accounts", "permissions", "advertise",
+    "cluster_advertise", "no_advertise", "connect_retries", "ping_interval", "ping_max",
+    "write_deadline"};
+
+constexpr int64_t kMaxFrontends = 64;
+
+// Flag values the parser turns into LaunchOptions fields after the config
+// file is read.
+struct RawFlags {
+  std::vector<std::string> frontend_ports;
+  std::string cluster;
+  std::vector<std::string> routes;
+};
 
 bool IsUnsupportedFlag(absl::string_view name) {
   return std::find(kUnsupportedFlags.begin(), kUnsupportedFlags.end(), name) !=
@@ -46,6 +65,11 @@ bool IsUnsupportedKey(absl::string_view key) {
   std::string lower = absl::AsciiStrToLower(key);
   return std::find(kUnsupportedKeys.begin(), kUnsupportedKeys.end(), lower) !=
          kUnsupportedKeys.end();
+}
+
+bool IsUnsupportedClusterKey(absl::string_view key) {
+  return std::find(kUnsupportedClusterKeys.begin(), kUnsupportedClusterKeys.end(), key) !=
+         kUnsupportedClusterKeys.end();
 }
 
 absl::Status Unsupported(const conf::Value& v, absl::string_view key) {
@@ -70,6 +94,133 @@ absl::Status SplitListen(const conf::Value& v, std::string* host, int64_t* port)
   if (!absl::SimpleAtoi(s.substr(colon + 1), &p)) return conf::ErrorAt(v, "listen: bad port");
   *host = s.substr(0, colon);
   *port = p;
+  return absl::OkStatus();
+}
+
+// A cluster URL as nats-server takes it (nats-route://host:port,
+// nats://host:port, or plain host:port) -> "host:port". For the listen
+// address an empty host means all interfaces and port -1 (or 0) random,
+// passed on as 0.
+absl::StatusOr<std::string> ParseClusterUrl(absl::string_view what, absl::string_view url,
+                                            bool listen) {
+  const std::string text(absl::StripAsciiWhitespace(url));
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " \"", text, "\": ", why));
+  };
+  absl::string_view rest = text;
+  if (size_t scheme = rest.find("://"); scheme != absl::string_view::npos) {
+    std::string name = absl::AsciiStrToLower(rest.substr(0, scheme));
+    if (name != "nats-route" && name != "nats") {
+      return bad("expected nats-route://host:port or nats://host:port");
+    }
+    rest.remove_prefix(scheme + 3);
+  }
+  absl::ConsumeSuffix(&rest, "/");
+  if (rest.find('@') != absl::string_view::npos) {
+    return bad("route credentials (user:password@) are not supported by Meridian yet");
+  }
+  size_t colon = rest.rfind(':');
+  if (rest.empty() || rest.find_first_of("/?#") != absl::string_view::npos ||
+      colon == absl::string_view::npos) {
+    return bad("expected nats-route://host:port");
+  }
+  std::string host(rest.substr(0, colon));
+  int64_t port = 0;
+  if (!absl::SimpleAtoi(rest.substr(colon + 1), &port) || port < (listen ? -1 : 1) ||
+      port > 65535) {
+    return bad("invalid port");
+  }
+  if (host.empty()) {
+    if (!listen) return bad("missing host");
+    host = "0.0.0.0";
+  }
+  return absl::StrCat(host, ":", std::max<int64_t>(port, 0));
+}
+
+absl::StatusOr<std::vector<std::string>> ParseRoutes(const std::vector<std::string>& urls) {
+  std::vector<std::string> out;
+  for (const std::string& url : urls) {
+    if (absl::StripAsciiWhitespace(url).empty()) continue;
+    absl::StatusOr<std::string> hp = ParseClusterUrl("route", url, /*listen=*/false);
+    if (!hp.ok()) return hp.status();
+    out.push_back(*std::move(hp));
+  }
+  return out;
+}
+
+// nats-server's cluster block: name, listen (or host/port), routes.
+absl::Status ApplyClusterBlock(const conf::Value& block, LaunchOptions& o,
+                               const options::OptionSet& flags) {
+  std::string host = "0.0.0.0";
+  std::optional<int64_t> port;
+  const conf::Value* listen = nullptr;
+  for (const auto& [key, value] : block.as_map()) {
+    std::string k = absl::AsciiStrToLower(key);
+    absl::Status s;
+    if (k == "name") {
+      if (!value.is_string()) s = conf::ErrorAt(value, "cluster.name expects a string");
+      else if (!flags.WasSetByFlag("cluster_name")) o.cluster_name = value.as_string();
+    } else if (k == "listen") {
+      listen = &value;
+      if (value.is_int()) {
+        port = value.as_int();
+      } else if (!value.is_string()) {
+        s = conf::ErrorAt(value, "cluster.listen expects \"host:port\"");
+      } else {
+        absl::StatusOr<std::string> hp = ParseClusterUrl("cluster.listen", value.as_string(), true);
+        if (!hp.ok()) return conf::ErrorAt(value, std::string(hp.status().message()));
+        size_t colon = hp->rfind(':');
+        host = hp->substr(0, colon);
+        port = std::stoll(hp->substr(colon + 1));
+      }
+    } else if (k == "host" || k == "net") {
+      if (!value.is_string()) {
+        s = conf::ErrorAt(value, absl::StrCat("cluster.", key, " expects a string"));
+      } else {
+        host = value.as_string();
+      }
+    } else if (k == "port") {
+      listen = &value;
+      if (!value.is_int()) s = conf::ErrorAt(value, "cluster.port expects an integer");
+      else port = value.as_int();
+    } else if (k == "routes") {
+      std::vector<const conf::Value*> items;
+      if (value.is_string()) {
+        items.push_back(&value);
+      } else if (value.is_array()) {
+        for (const conf::Value& item : value.as_array()) items.push_back(&item);
+      } else {
+        return conf::ErrorAt(value, "cluster.routes expects an array of URLs");
+      }
+      std::vector<std::string> routes;
+      for (const conf::Value* item : items) {
+        if (!item->is_string()) return conf::ErrorAt(*item, "cluster.routes expects URL strings");
+        absl::StatusOr<std::string> hp = ParseClusterUrl("route", item->as_string(), false);
+        if (!hp.ok()) return conf::ErrorAt(*item, std::string(hp.status().message()));
+        routes.push_back(*std::move(hp));
+      }
+      if (!flags.WasSetByFlag("routes")) o.routes = std::move(routes);
+    } else if (IsUnsupportedClusterKey(k)) {
+      s = Unsupported(value, absl::StrCat("cluster.", key));
+    } else {
+      s = conf::ErrorAt(value, absl::StrCat("unknown field \"cluster.", key, "\""));
+    }
+    if (!s.ok()) return s;
+  }
+  if (port.has_value() && !flags.WasSetByFlag("cluster")) {
+    if (*port < -1 || *port > 65535) return conf::ErrorAt(*listen, "cluster: invalid port");
+    o.cluster_listen = absl::StrCat(host, ":", std::max<int64_t>(*port, 0));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFrontendPorts(const conf::Value& value, LaunchOptions& o) {
+  if (!value.is_array()) return conf::ErrorAt(value, "frontend_ports expects an array of ports");
+  o.frontend_ports.clear();
+  for (const conf::Value& item : value.as_array()) {
+    if (!item.is_int()) return conf::ErrorAt(item, "frontend_ports expects integer ports");
+    o.frontend_ports.push_back(item.as_int());
+  }
   return absl::OkStatus();
 }
 
@@ -173,6 +324,11 @@ absl::Status ApplyOtherKeys(const std::vector<const conf::Value::Entry*>& entrie
       } else {
         s = conf::ErrorAt(value, "jetstream expects a boolean or a block");
       }
+    } else if (key == "cluster") {
+      s = value.is_map() ? ApplyClusterBlock(value, o, flags)
+                         : conf::ErrorAt(value, "cluster expects a block");
+    } else if (key == "frontend_ports") {
+      if (!flags.WasSetByFlag("frontend_ports")) s = ApplyFrontendPorts(value, o);
     } else if (key == "authorization") {
       s = value.is_map() ? ApplyAuthorizationBlock(value, o, flags)
                          : conf::ErrorAt(value, "authorization expects a block");
@@ -186,7 +342,7 @@ absl::Status ApplyOtherKeys(const std::vector<const conf::Value::Entry*>& entrie
   return absl::OkStatus();
 }
 
-void Register(options::OptionSet& set, LaunchOptions& o) {
+void Register(options::OptionSet& set, LaunchOptions& o, RawFlags& raw) {
   set.String({"a", "addr", "net"}, &o.host, "Bind to host address").ConfigKey("host");
   set.Int({"p", "port"}, &o.port, "Use port for clients (-1 for random)");
   set.String({"n", "name", "server_name"}, &o.server_name, "Server name (default: auto)")
@@ -221,6 +377,23 @@ void Register(options::OptionSet& set, LaunchOptions& o) {
   set.Duration({"lame_duck_duration"}, &o.limits.lame_duck_duration, "Lame duck duration");
   set.Duration({"lame_duck_grace_period"}, &o.limits.lame_duck_grace_period,
                "Lame duck grace period");
+  // Several frontends; clustering with other launchers' routers.
+  set.Int({"frontends"}, &o.frontends,
+          "Frontends (client listeners) to start; frontend i listens on --port + i");
+  set.StringList({"frontend_ports"}, &raw.frontend_ports,
+                 "Client port of each frontend, comma-separated, one per frontend "
+                 "(e.g. 4222,5222) [config: frontend_ports: [4222, 5222]]")
+      .NoConfig();
+  set.String({"cluster", "cluster_listen"}, &raw.cluster,
+             "Cluster URL where this server's router listens for other routers "
+             "(nats-route://host:port) [config: cluster.listen]")
+      .NoConfig();
+  set.String({"cluster_name"}, &o.cluster_name, "Cluster name [config: cluster.name]")
+      .NoConfig();
+  set.StringList({"routes"}, &raw.routes,
+                 "Routers of other servers to connect to, comma-separated "
+                 "(nats-route://host:port,...) [config: cluster.routes]")
+      .NoConfig();
   set.String({"admin_listen"}, &o.admin_listen,
              "Meridian admin gRPC address (default 127.0.0.1:8223; random when -p -1)");
   set.String({"metrics_listen"}, &o.metrics_listen, "Launcher's Prometheus /metrics address");
@@ -229,21 +402,93 @@ void Register(options::OptionSet& set, LaunchOptions& o) {
   set.Bool({"v", "version"}, &o.version, "Show version").NoConfig();
 }
 
+// Applies the flags kept raw (flags win over the file) and resolves each
+// frontend's client port.
+absl::Status ResolveFrontendsAndCluster(const RawFlags& raw, const options::OptionSet& flags,
+                                        LaunchOptions& o) {
+  if (flags.WasSetByFlag("cluster")) {
+    o.cluster_listen.clear();
+    if (!absl::StripAsciiWhitespace(raw.cluster).empty()) {
+      absl::StatusOr<std::string> hp = ParseClusterUrl("cluster URL", raw.cluster, true);
+      if (!hp.ok()) return hp.status();
+      o.cluster_listen = *std::move(hp);
+    }
+  }
+  if (flags.WasSetByFlag("routes")) {
+    absl::StatusOr<std::vector<std::string>> routes = ParseRoutes(raw.routes);
+    if (!routes.ok()) return routes.status();
+    o.routes = *std::move(routes);
+  }
+  if (o.frontends < 1 || o.frontends > kMaxFrontends) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--frontends must be between 1 and ", kMaxFrontends, ", not ", o.frontends));
+  }
+  if (flags.WasSetByFlag("frontend_ports")) {
+    o.frontend_ports.clear();
+    for (const std::string& text : raw.frontend_ports) {
+      int64_t port = 0;
+      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--frontend_ports: invalid port \"", text, "\""));
+      }
+      o.frontend_ports.push_back(port);
+    }
+  }
+  if (!o.frontend_ports.empty()) {
+    if (static_cast<int64_t>(o.frontend_ports.size()) != o.frontends) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("frontend_ports lists ", o.frontend_ports.size(), " port",
+                       o.frontend_ports.size() == 1 ? "" : "s", " for ", o.frontends,
+                       " frontend", o.frontends == 1 ? "" : "s", " (--frontends)"));
+    }
+  } else {
+    for (int64_t i = 0; i < o.frontends; ++i) {
+      // -1 (random) and 0 stay as they are for every frontend.
+      o.frontend_ports.push_back(o.port > 0 ? o.port + i : o.port);
+    }
+  }
+  std::set<int64_t> seen;
+  for (int64_t port : o.frontend_ports) {
+    if (port < -1 || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid client port ", port,
+                                                     " for a frontend"));
+    }
+    if (port > 0 && !seen.insert(port).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two frontends cannot share client port ", port));
+    }
+  }
+  return absl::OkStatus();
+}
+
+constexpr char kUsageEpilogue[] = R"(
+Several frontends and clusters:
+  --frontends 3 starts three frontends on ports 4222, 4223 and 4224 (--port + i;
+  all random with -p -1), or on the ports listed by --frontend_ports. Frontend 0
+  gets the monitoring port, the others a random one; the ports file lists all.
+  -cluster nats-route://0.0.0.0:6222 makes this server's router listen for
+  other servers' routers; -routes nats-route://host2:6222,nats-route://host3:6222
+  connects it to theirs, and the frontends fail over to them. Config:
+  cluster { name: c1, listen: "0.0.0.0:6222", routes: ["nats-route://host2:6222"] }
+)";
+
 }  // namespace
 
 std::string LaunchUsage() {
   LaunchOptions o;
+  RawFlags raw;
   options::OptionSet set("meridian-server",
                          "Starts the Meridian suite on this machine; accepts nats-server's flags "
                          "and configuration files.");
-  Register(set, o);
-  return set.Usage();
+  Register(set, o, raw);
+  return set.Usage() + kUsageEpilogue;
 }
 
 absl::StatusOr<LaunchOptions> ParseLaunchOptions(int argc, const char* const* argv) {
   LaunchOptions o;
+  RawFlags raw;
   options::OptionSet set("meridian-server", "");
-  Register(set, o);
+  Register(set, o, raw);
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg.size() < 2 || arg[0] != '-') continue;
@@ -271,6 +516,7 @@ absl::StatusOr<LaunchOptions> ParseLaunchOptions(int argc, const char* const* ar
   if (o.http_port < -1 || o.http_port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("invalid monitoring port ", o.http_port));
   }
+  if (absl::Status s = ResolveFrontendsAndCluster(raw, set, o); !s.ok()) return s;
   if (o.admin_listen.empty()) o.admin_listen = o.port == -1 ? "127.0.0.1:0" : "127.0.0.1:8223";
   if (!o.pass.empty() && o.user.empty()) {
     return absl::InvalidArgumentError("--pass given without --user");

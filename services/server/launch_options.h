@@ -42,6 +42,17 @@ struct LaunchOptions {
   std::string auth_token;
   // Client limits, for the frontends.
   frontend::Limits limits;
+  // Frontends: how many, and each one's client port, resolved by the parser
+  // (size `frontends`; -1: random). Default: port, port+1, ... or all random
+  // when port is -1. Frontend 0 alone gets the configured monitoring port.
+  int64_t frontends = 1;
+  std::vector<int64_t> frontend_ports;
+  // Cluster: where this launcher's router listens for other routers
+  // ("host:port"; empty: not clustered), the routers it connects to
+  // ("host:port", scheme stripped) and the cluster's name.
+  std::string cluster_listen;
+  std::vector<std::string> routes;
+  std::string cluster_name;
   // Meridian's own.
   std::string admin_listen;       // default 127.0.0.1:8223, or :0 when port is -1
   std::string metrics_listen = "127.0.0.1:0";

@@ -15,8 +15,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/admin/admin_service.h"
@@ -154,30 +159,54 @@ std::string FixedOptionChanged(const LaunchOptions& a, const LaunchOptions& b) {
   if (a.store_dir != b.store_dir) return "store_dir";
   if (a.server_name != b.server_name) return "server_name";
   if (a.admin_listen != b.admin_listen) return "admin_listen";
+  if (a.frontends != b.frontends) return "frontends";
+  if (a.frontend_ports != b.frontend_ports) return "frontend_ports";
+  if (a.cluster_listen != b.cluster_listen) return "cluster listen";
+  if (a.routes != b.routes) return "routes";
+  if (a.cluster_name != b.cluster_name) return "cluster name";
   return "";
+}
+
+// The child name of frontend i: "frontend" when it is the only one (as
+// before several were supported), else "frontend-0", "frontend-1", ...
+std::string FrontendChildName(const LaunchOptions& o, int64_t i) {
+  return o.frontends == 1 ? "frontend" : absl::StrCat("frontend-", i);
 }
 
 std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run_dir,
                                   const std::string& bin_dir, const std::string& name) {
-  auto sock = [&](absl::string_view kind) { return absl::StrCat("unix:", run_dir, "/", kind, ".sock"); };
-  auto base = [&](absl::string_view kind) {
+  auto sock = [&](absl::string_view child) {
+    return absl::StrCat("unix:", run_dir, "/", child, ".sock");
+  };
+  auto base = [&](absl::string_view kind, absl::string_view child) {
     ChildSpec spec;
     spec.kind = std::string(kind);
+    spec.name = std::string(child);
     spec.binary = absl::StrCat(bin_dir, "/meridian-", kind);
-    spec.grpc_address = sock(kind);
-    spec.args = {"--name", absl::StrCat(name, "-", kind), "--grpc_listen", spec.grpc_address,
+    spec.grpc_address = sock(child);
+    spec.args = {"--name", absl::StrCat(name, "-", child), "--grpc_listen", spec.grpc_address,
                  "--metrics_listen", "127.0.0.1:0"};
     for (std::string& a : LogArgs(o)) spec.args.push_back(std::move(a));
     return spec;
   };
   std::vector<ChildSpec> specs;
-  ChildSpec auth = base("auth");
+  ChildSpec auth = base("auth", "auth");
   if (!o.user.empty()) auth.args.insert(auth.args.end(), {"--user", o.user, "--pass", o.pass});
   if (!o.auth_token.empty()) auth.args.insert(auth.args.end(), {"--auth", o.auth_token});
   specs.push_back(std::move(auth));
-  specs.push_back(base("router"));
+  ChildSpec router = base("router", "router");
+  if (!o.cluster_listen.empty()) {
+    router.args.insert(router.args.end(), {"--cluster_listen", o.cluster_listen});
+  }
+  if (!o.routes.empty()) {
+    router.args.insert(router.args.end(), {"--routes", absl::StrJoin(o.routes, ",")});
+  }
+  if (!o.cluster_name.empty()) {
+    router.args.insert(router.args.end(), {"--cluster_name", o.cluster_name});
+  }
+  specs.push_back(std::move(router));
   if (o.jetstream) {
-    ChildSpec js = base("jetstream");
+    ChildSpec js = base("jetstream", "jetstream");
     js.args.insert(js.args.end(), {"--router", sock("router")});
     std::string store = o.store_dir.empty()
                             ? (std::filesystem::temp_directory_path() / "nats").string()
@@ -191,23 +220,74 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
     }
     specs.push_back(std::move(js));
   }
-  ChildSpec links = base("links");
+  ChildSpec links = base("links", "links");
   links.args.insert(links.args.end(), {"--router", sock("router")});
   specs.push_back(std::move(links));
-  ChildSpec fe = base("frontend");
-  fe.args.insert(fe.args.end(),
-                 {"--router", sock("router"), "--auth_service", sock("auth"), "--client_listen",
-                  absl::StrCat(o.host, ":", o.port == -1 ? 0 : o.port), "--server_name", name});
-  if (o.http_port != 0) {
-    fe.args.insert(fe.args.end(), {"--http_listen", absl::StrCat(o.http_host, ":",
-                                                                 o.http_port == -1 ? 0 : o.http_port)});
+  // The frontends attach to this server's router first and fail over to the
+  // routers of the other servers of the cluster (they listen on their
+  // cluster address).
+  std::vector<std::string> routers = {sock("router")};
+  routers.insert(routers.end(), o.routes.begin(), o.routes.end());
+  for (int64_t i = 0; i < o.frontends; ++i) {
+    ChildSpec fe = base("frontend", FrontendChildName(o, i));
+    int64_t port = o.frontend_ports[i];
+    fe.args.insert(fe.args.end(),
+                   {"--router", absl::StrJoin(routers, ","), "--auth_service", sock("auth"),
+                    "--client_listen", absl::StrCat(o.host, ":", port == -1 ? 0 : port),
+                    "--server_name", name});
+    if (o.http_port != 0) {
+      // Frontend 0 gets the monitoring port; the others an OS-chosen one.
+      int64_t http_port = i == 0 && o.http_port != -1 ? o.http_port : 0;
+      fe.args.insert(fe.args.end(), {"--http_listen", absl::StrCat(o.http_host, ":", http_port)});
+    }
+    if (o.jetstream) fe.args.push_back("--jetstream");
+    // Limits and authorization go through a config file the launcher rewrites
+    // on SIGHUP, so the frontends can reload them.
+    fe.args.insert(fe.args.end(), {"--config", FrontendConfigPath(run_dir)});
+    specs.push_back(std::move(fe));
   }
-  if (o.jetstream) fe.args.push_back("--jetstream");
-  // Limits and authorization go through a config file the launcher rewrites
-  // on SIGHUP, so the frontend can reload them.
-  fe.args.insert(fe.args.end(), {"--config", FrontendConfigPath(run_dir)});
-  specs.push_back(std::move(fe));
   return specs;
+}
+
+// Asks a frontend for its listeners until it knows its client one (ports may
+// have been picked at random). Retried: a loaded machine can make the first
+// call miss its deadline.
+absl::StatusOr<std::map<std::string, std::string>> FrontendEndpoints(const Supervisor& supervisor,
+                                                                      const std::string& child,
+                                                                      absl::Time deadline) {
+  absl::Status status = absl::DeadlineExceededError("no answer");
+  while (absl::Now() < deadline) {
+    admin::v1::ServerInfo info;
+    status = supervisor.FetchInfo(child, &info);
+    if (status.ok() && info.endpoints().count("client") > 0) {
+      return std::map<std::string, std::string>(info.endpoints().begin(), info.endpoints().end());
+    }
+    MLOG_DEBUG("meridian-", child, " endpoints not known yet: ", status.message());
+    ::usleep(50 * 1000);
+  }
+  return absl::UnavailableError(absl::StrCat("meridian-", child,
+                                             " did not report its client listener: ",
+                                             status.message()));
+}
+
+// The cluster URL for the ports file: as the router reports it, else as
+// configured (unknown when the port is random and the router does not say).
+std::string ClusterUrl(const Supervisor& supervisor, const LaunchOptions& o) {
+  if (o.cluster_listen.empty()) return "";
+  admin::v1::ServerInfo info;
+  if (supervisor.FetchInfo("router", &info).ok()) {
+    auto it = info.endpoints().find("cluster");
+    if (it != info.endpoints().end()) {
+      // nats-server writes nats://host:port; the router says nats-route://.
+      absl::string_view url = it->second;
+      if (size_t scheme = url.find("://"); scheme != absl::string_view::npos) {
+        url.remove_prefix(scheme + 3);
+      }
+      return absl::StrCat("nats://", url);
+    }
+  }
+  if (absl::EndsWith(o.cluster_listen, ":0")) return "";
+  return absl::StrCat("nats://", o.cluster_listen);
 }
 
 }  // namespace
@@ -235,8 +315,19 @@ int RunLauncher(int argc, char** argv) {
       !s.ok()) {
     return Fail(s);
   }
-  if (absl::Status s = CheckPortFree(o.host, o.port, "client"); !s.ok()) return Fail(s);
+  for (int64_t port : o.frontend_ports) {
+    if (absl::Status s = CheckPortFree(o.host, port, "client"); !s.ok()) return Fail(s);
+  }
   if (absl::Status s = CheckPortFree(o.http_host, o.http_port, "monitoring"); !s.ok()) return Fail(s);
+  if (!o.cluster_listen.empty()) {
+    size_t colon = o.cluster_listen.rfind(':');
+    int64_t port = 0;
+    (void)absl::SimpleAtoi(o.cluster_listen.substr(colon + 1), &port);
+    if (absl::Status s = CheckPortFree(o.cluster_listen.substr(0, colon), port, "cluster");
+        !s.ok()) {
+      return Fail(s);
+    }
+  }
 
   std::string name = o.server_name.empty() ? "meridian" : o.server_name;
   std::string run_dir = o.run_dir;
@@ -293,43 +384,53 @@ int RunLauncher(int argc, char** argv) {
     return Fail(s);
   }
 
-  // The frontend's listeners (ports may have been picked at random). Retried:
-  // a loaded machine can make the first call miss its deadline.
-  std::map<std::string, std::string> endpoints;
-  absl::Status info_status = absl::DeadlineExceededError("no answer");
-  for (absl::Time deadline = absl::Now() + absl::Seconds(20); absl::Now() < deadline;) {
-    admin::v1::ServerInfo frontend_info;
-    info_status = supervisor.FetchInfo("frontend", &frontend_info);
-    if (info_status.ok() && frontend_info.endpoints().count("client") > 0) {
-      for (const auto& [k, v] : frontend_info.endpoints()) endpoints[k] = v;
-      break;
+  // Every frontend's listeners, in frontend order.
+  std::map<std::string, std::vector<std::string>> ports;
+  std::map<std::string, std::string> admin_endpoints;
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  for (int64_t i = 0; i < o.frontends; ++i) {
+    absl::StatusOr<std::map<std::string, std::string>> fe =
+        FrontendEndpoints(supervisor, FrontendChildName(o, i), deadline);
+    if (!fe.ok()) {
+      supervisor.StopAll(absl::Seconds(10));
+      (*grpc_server)->Shutdown(absl::ZeroDuration());
+      cleanup_run_dir();
+      if (!o.pid_file.empty()) ::unlink(o.pid_file.c_str());
+      return Fail(fe.status());
     }
-    MLOG_DEBUG("frontend endpoints not known yet: ", info_status.message());
-    ::usleep(50 * 1000);
+    for (const auto& [key, url] : *fe) {
+      ports[key].push_back(url);
+      admin_endpoints[i == 0 ? key : absl::StrCat(key, "-", i)] = url;
+    }
   }
-  if (endpoints.count("client") == 0) {
-    supervisor.StopAll(absl::Seconds(10));
-    (*grpc_server)->Shutdown(absl::ZeroDuration());
-    cleanup_run_dir();
-    if (!o.pid_file.empty()) ::unlink(o.pid_file.c_str());
-    return Fail(absl::UnavailableError(absl::StrCat(
-        "meridian-frontend did not report its client listener: ", info_status.message())));
+  if (std::string cluster = ClusterUrl(supervisor, o); !cluster.empty()) {
+    ports["cluster"].push_back(cluster);
+    admin_endpoints["cluster"] = cluster;
   }
-  endpoints["admin"] = absl::StrCat("grpc://", (*grpc_server)->address());
-  admin_service.SetAddresses((*grpc_server)->address(), (*metrics)->address(), endpoints);
+  std::string admin_url = absl::StrCat("grpc://", (*grpc_server)->address());
+  ports["admin"].push_back(admin_url);
+  admin_endpoints["admin"] = admin_url;
+  admin_service.SetAddresses((*grpc_server)->address(), (*metrics)->address(), admin_endpoints);
   (*grpc_server)->SetServing(true);
 
   std::string ports_file;
   if (!o.ports_file_dir.empty()) {
-    absl::StatusOr<std::string> written = WritePortsFile(o.ports_file_dir, argv[0], endpoints);
+    absl::StatusOr<std::string> written = WritePortsFile(o.ports_file_dir, argv[0], ports);
     if (!written.ok()) {
       MLOG_ERROR("ports file: ", written.status().message());
     } else {
       ports_file = *written;
     }
   }
-  MLOG_INFO("Listening for client connections on ", endpoints["client"]);
-  if (endpoints.count("monitoring")) MLOG_INFO("Monitoring on ", endpoints["monitoring"]);
+  for (const std::string& url : ports["client"]) {
+    MLOG_INFO("Listening for client connections on ", url);
+  }
+  for (const std::string& url : ports["monitoring"]) MLOG_INFO("Monitoring on ", url);
+  if (!o.cluster_listen.empty()) {
+    MLOG_INFO("Listening for route connections on ",
+              ports.count("cluster") ? ports["cluster"][0] : o.cluster_listen);
+  }
+  if (!o.routes.empty()) MLOG_INFO("Routes to ", absl::StrJoin(o.routes, ", "));
   MLOG_INFO("Admin gRPC on ", (*grpc_server)->address());
   MLOG_INFO("Server is ready");
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,18 +12,32 @@
 
 namespace meridian::launcher {
 
-absl::StatusOr<std::string> WritePortsFile(const std::string& dir, const std::string& argv0,
-                                           const std::map<std::string, std::string>& endpoints) {
-  std::string exe = std::filesystem::path(argv0).filename().string();
-  std::string path = absl::StrCat(dir, "/", exe, "_", ::getpid(), ".ports");
+std::string PortsFileJson(const std::map<std::string, std::vector<std::string>>& endpoints) {
+  std::vector<std::string> order = {"client", "monitoring", "cluster"};
+  for (const auto& [name, urls] : endpoints) {
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  }
   std::string json = "{";
   bool first = true;
-  for (const auto& [name, url] : endpoints) {
-    std::string key = name == "client" ? "nats" : name;
-    absl::StrAppend(&json, first ? "" : ",", "\"", key, "\":[\"", url, "\"]");
+  for (const std::string& name : order) {
+    auto it = endpoints.find(name);
+    if (it == endpoints.end() || it->second.empty()) continue;
+    absl::StrAppend(&json, first ? "" : ",", "\"", name == "client" ? "nats" : name, "\":[");
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      absl::StrAppend(&json, i == 0 ? "" : ",", "\"", it->second[i], "\"");
+    }
+    json += "]";
     first = false;
   }
-  json += "}";
+  return json + "}";
+}
+
+absl::StatusOr<std::string> WritePortsFile(
+    const std::string& dir, const std::string& argv0,
+    const std::map<std::string, std::vector<std::string>>& endpoints) {
+  std::string exe = std::filesystem::path(argv0).filename().string();
+  std::string path = absl::StrCat(dir, "/", exe, "_", ::getpid(), ".ports");
+  std::string json = PortsFileJson(endpoints);
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

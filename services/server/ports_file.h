@@ -4,15 +4,22 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace meridian::launcher {
 
-// `endpoints`: "client" -> "nats://h:p", "monitoring" -> "http://h:p", ...
-// Written as {"nats":[...],"monitoring":[...],"admin":[...]}. Returns the path.
+// `endpoints`: "client" -> {"nats://h:p", ...} (one per frontend, in
+// frontend order), "monitoring" -> {"http://h:p", ...}, "cluster" ->
+// {"nats://h:p"}, "admin" -> ... Written in nats-server's order,
+// {"nats":[...],"monitoring":[...],"cluster":[...]}, then Meridian's own keys
+// ("admin"). Returns the path.
 [[nodiscard]] absl::StatusOr<std::string> WritePortsFile(
     const std::string& dir, const std::string& argv0,
-    const std::map<std::string, std::string>& endpoints);
+    const std::map<std::string, std::vector<std::string>>& endpoints);
+
+// The JSON text of the ports file (exposed for tests).
+std::string PortsFileJson(const std::map<std::string, std::vector<std::string>>& endpoints);
 
 }  // namespace meridian::launcher

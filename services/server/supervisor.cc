@@ -48,14 +48,15 @@ Supervisor::~Supervisor() {
 
 absl::Status Supervisor::StartAll(std::vector<ChildSpec> specs, absl::Duration ready_timeout) {
   for (ChildSpec& spec : specs) {
-    restarts_family_->Add({{"daemon", spec.kind}});  // exported at 0 from the start
+    if (spec.name.empty()) spec.name = spec.kind;
+    restarts_family_->Add({{"daemon", spec.name}});  // exported at 0 from the start
     Child child;
     child.spec = spec;
     child.process = std::make_unique<ChildProcess>(spec.binary, spec.args);
-    MLOG_DEBUG("starting ", spec.kind, ": ", spec.binary);
+    MLOG_DEBUG("starting ", spec.name, ": ", spec.binary);
     if (absl::Status s = child.process->Spawn(); !s.ok()) {
       StopAll(absl::Seconds(10));
-      return absl::Status(s.code(), absl::StrCat(spec.kind, ": ", s.message()));
+      return absl::Status(s.code(), absl::StrCat(spec.name, ": ", s.message()));
     }
     child.started_at = absl::Now();
     children_.push_back(std::move(child));
@@ -66,7 +67,7 @@ absl::Status Supervisor::StartAll(std::vector<ChildSpec> specs, absl::Duration r
         std::string why = c.process->DescribeLastExit();
         StopAll(absl::Seconds(10));
         return absl::UnavailableError(
-            absl::StrCat("meridian-", spec.kind, " failed to start (", why, ")"));
+            absl::StrCat("meridian-", spec.name, " failed to start (", why, ")"));
       }
       if (rpc::CheckHealth(spec.grpc_address, absl::Milliseconds(500)) == rpc::Health::kServing) {
         break;
@@ -74,12 +75,12 @@ absl::Status Supervisor::StartAll(std::vector<ChildSpec> specs, absl::Duration r
       if (absl::Now() > deadline) {
         StopAll(absl::Seconds(10));
         return absl::DeadlineExceededError(absl::StrCat(
-            "meridian-", spec.kind, " did not become healthy within ",
+            "meridian-", spec.name, " did not become healthy within ",
             absl::FormatDuration(ready_timeout)));
       }
       ::usleep(20 * 1000);
     }
-    MLOG_INFO("meridian-", spec.kind, " started, pid ", c.process->pid());
+    MLOG_INFO("meridian-", spec.name, " started, pid ", c.process->pid());
   }
   std::lock_guard<std::mutex> lock(mu_);
   poll_specs_ = std::move(specs);
@@ -106,7 +107,8 @@ void Supervisor::Reap() {
   for (Child& c : children_) {
     if (!c.process->Reap() || stopping_) continue;
     if (lame_duck_ && c.spec.kind == "frontend") {
-      MLOG_INFO("meridian-frontend finished lame duck mode (", c.process->DescribeLastExit(), ")");
+      MLOG_INFO("meridian-", c.spec.name, " finished lame duck mode (",
+                c.process->DescribeLastExit(), ")");
       continue;
     }
     c.restarts++;
@@ -114,14 +116,14 @@ void Supervisor::Reap() {
     int effective = absl::Now() - c.started_at > absl::Seconds(30) ? 1 : c.restarts;
     c.restart_at = absl::Now() + Backoff(effective);
     c.pending_restart = true;
-    restarts_family_->Add({{"daemon", c.spec.kind}}).Increment();
+    restarts_family_->Add({{"daemon", c.spec.name}}).Increment();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      restarts_[c.spec.kind] = c.restarts;
+      restarts_[c.spec.name] = c.restarts;
       poll_now_ = true;
     }
     cv_.notify_all();
-    MLOG_WARN("meridian-", c.spec.kind, " exited (", c.process->DescribeLastExit(),
+    MLOG_WARN("meridian-", c.spec.name, " exited (", c.process->DescribeLastExit(),
               "); restarting it (restart #", c.restarts, ")");
   }
 }
@@ -132,13 +134,13 @@ void Supervisor::Tick() {
     if (!c.pending_restart || absl::Now() < c.restart_at) continue;
     c.pending_restart = false;
     if (absl::Status s = c.process->Spawn(); !s.ok()) {
-      MLOG_ERROR("restart of meridian-", c.spec.kind, " failed: ", s.message());
+      MLOG_ERROR("restart of meridian-", c.spec.name, " failed: ", s.message());
       c.restart_at = absl::Now() + absl::Seconds(5);
       c.pending_restart = true;
       continue;
     }
     c.started_at = absl::Now();
-    MLOG_INFO("meridian-", c.spec.kind, " restarted, pid ", c.process->pid());
+    MLOG_INFO("meridian-", c.spec.name, " restarted, pid ", c.process->pid());
   }
 }
 
@@ -160,9 +162,9 @@ bool Supervisor::StopAll(absl::Duration grace) {
       int code = c->process->Stop(grace);  // already signalled: waits, then SIGKILL
       if (code != 0) {
         clean = false;
-        MLOG_WARN("meridian-", c->spec.kind, " stopped with ", c->process->DescribeLastExit());
+        MLOG_WARN("meridian-", c->spec.name, " stopped with ", c->process->DescribeLastExit());
       } else {
-        MLOG_DEBUG("meridian-", c->spec.kind, " stopped");
+        MLOG_DEBUG("meridian-", c->spec.name, " stopped");
       }
     }
   };
@@ -176,11 +178,11 @@ void Supervisor::SignalAll(int sig) {
   for (Child& c : children_) c.process->Signal(sig);
 }
 
-absl::Status Supervisor::FetchInfo(const std::string& kind, admin::v1::ServerInfo* info) const {
+absl::Status Supervisor::FetchInfo(const std::string& name, admin::v1::ServerInfo* info) const {
   for (const Child& c : children_) {
-    if (c.spec.kind == kind) return GetInfo(c.spec.grpc_address, info);
+    if (c.spec.name == name) return GetInfo(c.spec.grpc_address, info);
   }
-  return absl::NotFoundError(absl::StrCat("no child of kind ", kind));
+  return absl::NotFoundError(absl::StrCat("no child named ", name));
 }
 
 std::vector<admin::v1::Member> Supervisor::Snapshot() const {
@@ -213,7 +215,7 @@ void Supervisor::PollLoop() {
           m.mutable_health()->set_status(admin::v1::HEALTH_STATUS_UNREACHABLE);
           break;
       }
-      m.set_restarts(restarts[spec.kind]);
+      m.set_restarts(restarts[spec.name]);
       members.push_back(std::move(m));
     }
     lock.lock();

@@ -33,6 +33,8 @@ namespace meridian::launcher {
 
 struct ChildSpec {
   std::string kind;          // frontend, router, jetstream, links, auth
+  std::string name;          // unique among the children: the kind, or "frontend-1" when
+                             // several of a kind run; names logs, metrics and FetchInfo
   std::string binary;        // absolute path
   std::vector<std::string> args;
   std::string grpc_address;  // where its health and admin services answer
@@ -57,11 +59,11 @@ class Supervisor {
 
   // Latest known state of every child. Thread-safe, non-blocking.
   std::vector<admin::v1::Member> Snapshot() const;
-  // Fetches a child's ServerInfo now (blocking; main thread only).
-  absl::Status FetchInfo(const std::string& kind, admin::v1::ServerInfo* info) const;
+  // Fetches a child's ServerInfo now, by child name (blocking; main thread only).
+  absl::Status FetchInfo(const std::string& name, admin::v1::ServerInfo* info) const;
   // Forwards a signal (SIGHUP reload) to every child.
   void SignalAll(int sig);
-  // Lame duck: SIGUSR2 to the frontends, which close their clients and exit;
+  // Lame duck: SIGUSR2 to every frontend, which close their clients and exit;
   // they are not restarted. FrontendsGone() tells when all have exited.
   void EnterLameDuck();
   bool FrontendsGone() const;
@@ -88,7 +90,7 @@ class Supervisor {
   bool poller_stop_ ABSL_GUARDED_BY(mu_) = false;
   bool poll_now_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<ChildSpec> poll_specs_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int> restarts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> restarts_ ABSL_GUARDED_BY(mu_);  // by child name
   std::vector<admin::v1::Member> snapshot_ ABSL_GUARDED_BY(mu_);
   std::thread poller_;
 };

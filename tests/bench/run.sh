@@ -6,6 +6,7 @@
 #   tests/bench/run.sh                      # build, all scenarios, 3 rounds
 #   tests/bench/run.sh --no-build --only pub16 --rounds 5
 #   tests/bench/run.sh --meridian-cmd "nats-server -a 127.0.0.1 -p {port}"   # validate the harness
+#   tests/bench/run.sh --cluster            # the cross-node scenarios (x*): 2 frontends vs 2 nats nodes
 #
 # See tests/bench/README.md for what each scenario measures.
 set -euo pipefail
@@ -22,6 +23,21 @@ Usage: tests/bench/run.sh [options]
   --meridian-cmd CMD    server A command; {port} is replaced by a free port
                         (default: build/bin/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0)
   --nats-cmd CMD        server B command (default: nats-server -a 127.0.0.1 -p {port})
+  --cluster             run the cross-node scenarios (names starting with x) instead of the
+                        single-server ones; --only may name any mix of both
+  --meridian-cluster-cmd SPEC
+                        side A of the cross-node scenarios: one or more commands separated by
+                        " ;; " that together start two nodes. Placeholders: {port1} (= {port}),
+                        {port2} = {port1}+1 (client ports of node 1 and node 2), {cport1} =
+                        {port1}+2, {cport2} = {port1}+3 (free for cluster routes). Default:
+                        build/bin/meridian-server -a 127.0.0.1 -p {port1} --frontends 2 --admin_listen 127.0.0.1:0
+                        (frontend 0 on {port1}, frontend 1 on {port1}+1)
+  --nats-cluster-cmd SPEC
+                        side B of the cross-node scenarios (default: two nats-server nodes,
+                        node 2 routing to node 1, --cluster_name bench; see --list)
+  --cluster-pin MODE    CPUs for every cross-node scenario: split (both nodes on CPU 0, load
+                        generator on CPU 1), same (all on CPU 0) or none. Default: as for one
+                        server, split for throughput and same for xreqrep
   --loadgen PATH        load generator (default: build/bin/meridian-loadgen)
   --scale F             multiply every message count by F (default 1; e.g. 0.2 for a smoke run)
   --no-pin              never pin (default, via taskset: throughput scenarios run the server on
@@ -37,6 +53,10 @@ only=""
 build=1
 meridian_cmd="$ROOT/build/bin/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0"
 nats_cmd="nats-server -a 127.0.0.1 -p {port}"
+meridian_cluster_cmd="$ROOT/build/bin/meridian-server -a 127.0.0.1 -p {port1} --frontends 2 --admin_listen 127.0.0.1:0"
+nats_cluster_cmd="nats-server -a 127.0.0.1 -p {port1} -cluster nats://127.0.0.1:{cport1} --cluster_name bench ;; nats-server -a 127.0.0.1 -p {port2} -cluster nats://127.0.0.1:{cport2} -routes nats://127.0.0.1:{cport1} --cluster_name bench"
+cluster=0
+cluster_pin=""
 loadgen="$ROOT/build/bin/meridian-loadgen"
 scale=1
 pin=1
@@ -55,6 +75,13 @@ while [[ $# -gt 0 ]]; do
     --meridian-cmd=*) meridian_cmd="${1#*=}"; shift ;;
     --nats-cmd) nats_cmd="$2"; shift 2 ;;
     --nats-cmd=*) nats_cmd="${1#*=}"; shift ;;
+    --cluster) cluster=1; shift ;;
+    --meridian-cluster-cmd) meridian_cluster_cmd="$2"; shift 2 ;;
+    --meridian-cluster-cmd=*) meridian_cluster_cmd="${1#*=}"; shift ;;
+    --nats-cluster-cmd) nats_cluster_cmd="$2"; shift 2 ;;
+    --nats-cluster-cmd=*) nats_cluster_cmd="${1#*=}"; shift ;;
+    --cluster-pin) cluster_pin="$2"; shift 2 ;;
+    --cluster-pin=*) cluster_pin="${1#*=}"; shift ;;
     --loadgen) loadgen="$2"; shift 2 ;;
     --loadgen=*) loadgen="${1#*=}"; shift ;;
     --scale) scale="$2"; shift 2 ;;
@@ -68,6 +95,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 1 ;;
   esac
 done
+case "$cluster_pin" in ""|none|split|same) ;; *) echo "run.sh: --cluster-pin must be none, split or same" >&2; exit 1 ;; esac
 
 # --- scenarios ---------------------------------------------------------------
 # name | loadgen arguments ({msgs} = count x --scale) | base count | metric key(s) |
@@ -89,15 +117,35 @@ SCENARIOS=(
   "fanout128|pubsub --size=128 --subs=4 --msgs={msgs}|2500000|sub_rate|hi|1.5|split|fan-out 1 -> 4, 128 B, delivered msgs/s (all subs)"
   "queue128|pubsub --size=128 --subs=4 --queue=q --msgs={msgs}|4000000|sub_rate|hi|1.2|split|queue group 1 -> 4, 128 B, delivered msgs/s"
   "reqrep|reqrep --size=16 --msgs={msgs}|80000|p50_us,p99_us|lo|1.0|same|request/reply round trip, 16 B, us"
+  # Cross-node (--cluster): two nodes per run, {n1}/{n2} = node 1/node 2's
+  # client address; the publisher/requester is on node 1. CPUs (nats-server
+  # cluster against itself, same machine): split = both nodes on CPU 0, the
+  # load generator on CPU 1 (A/A 0.95-1.03, as steady as all on CPU 0);
+  # same = all on CPU 0 for xreqrep (p50 ~95 us, A/A 0.99; split: ~270 us
+  # from cross-CPU wake-ups; unpinned: A/A 0.72-1.49). --cluster-pin overrides.
+  "xpubsub16|pubsub --size=16 --msgs={msgs} --pub-url={n1} --sub-url={n2}|3000000|sub_rate|hi|-|split|pub (node 1) -> sub (node 2), 16 B, delivered msgs/s"
+  "xfanout|pubsub --size=128 --subs=4 --msgs={msgs} --pub-url={n1} --sub-url={n1},{n2}|1500000|sub_rate|hi|-|split|fan-out 1 -> 4 (2 subs per node), 128 B, delivered msgs/s"
+  "xqueue|pubsub --size=128 --subs=4 --queue=q --msgs={msgs} --pub-url={n1} --sub-url={n1},{n2}|2500000|sub_rate,node1_pct|hi|-|split|queue group of 4 (2 per node), 128 B, delivered msgs/s; node1_pct = % delivered to node 1's members"
+  "xreqrep|reqrep --size=16 --msgs={msgs} --pub-url={n1} --sub-url={n2}|40000|p50_us,p99_us|lo|-|same|request/reply, requester node 1, responder node 2, 16 B, us"
 )
 
 if [[ $list -eq 1 ]]; then
   for s in "${SCENARIOS[@]}"; do IFS='|' read -r n a c _ _ _ _ l <<<"$s"; printf '%-10s %s   [loadgen %s, msgs=%s]\n' "$n" "$l" "$a" "$c"; done
+  echo
+  echo "x* scenarios (--cluster) start two nodes per run:"
+  echo "  A: $meridian_cluster_cmd"
+  echo "  B: $nats_cluster_cmd"
   exit 0
 fi
 
+is_cluster() { [[ "$1" == x* ]]; }
+
+# Without --only: the single-server scenarios, or with --cluster the x* ones.
 selected() {
-  [[ -z "$only" ]] && return 0
+  if [[ -z "$only" ]]; then
+    if [[ $cluster -eq 1 ]]; then is_cluster "$1"; else ! is_cluster "$1"; fi
+    return
+  fi
   local n
   for n in ${only//,/ }; do [[ "$n" == "$1" ]] && return 0; done
   return 1
@@ -132,65 +180,115 @@ if [[ $pin -eq 1 ]] && ! { command -v taskset >/dev/null 2>&1 && [[ $(nproc) -ge
   pin=0
 fi
 
-server_pid=""
+server_pids=()   # every process of the current run's server (one, or one per node)
 cleanup() {
-  if [[ -n "$server_pid" ]]; then stop_server; fi
+  if [[ ${#server_pids[@]} -gt 0 ]]; then stop_server; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A TCP port nobody listens on now (the server may still lose a race; then
-# start_server fails and the run is retried once on another port).
-free_port() {
-  local p
+# The first of N consecutive TCP ports nobody listens on now (the server may
+# still lose a race; then start_server fails and the run is retried once on
+# other ports).
+free_ports() {
+  local n="${1:-1}" p i busy
   for _ in $(seq 1 50); do
     p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+    busy=0
+    for ((i = 0; i < n; i++)); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$((p + i))") 2>/dev/null; then busy=1; break; fi
+    done
+    if [[ $busy -eq 0 ]]; then echo "$p"; return 0; fi
   done
   return 1
 }
 
-# Polls until 127.0.0.1:$1 accepts connections, the server exits, or 30 s pass.
+# Polls until 127.0.0.1:$1 accepts connections, a server process exits, or 30 s pass.
 wait_port() {
-  local port="$1" deadline=$((SECONDS + 30))
+  local port="$1" deadline=$((SECONDS + 30)) pid
   while ((SECONDS < deadline)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || return 1
+    for pid in "${server_pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
     sleep 0.05
   done
   return 1
 }
 
-# start_server CMD LOG: starts CMD ({port} substituted) in its own session;
-# sets server_pid and server_port.
+# start_server SPEC LOG [NODES]: starts the commands of SPEC (separated by
+# " ;; "), each in its own session, with the placeholders substituted, and
+# waits for the client port of each of NODES nodes (default 1). Sets
+# server_pids, server_port (= node 1's client port) and server_port2. With 2
+# nodes, also waits until a message crosses from node 1 to node 2 and back.
 start_server() {
-  local cmd="$1" log="$2"
-  server_port="$(free_port)"
-  local line="${cmd//\{port\}/$server_port}"
-  # setsid: the server and any children form one process group that only we
-  # started, so a stuck one can be killed by that group id.
-  setsid "${server_pin[@]}" bash -c "exec $line" >"$log" 2>&1 &
-  server_pid=$!
-  if ! wait_port "$server_port"; then
-    echo "run.sh: server did not open port $server_port: $line" >&2
-    tail -n 5 "$log" | sed 's/^/    /' >&2
-    stop_server
-    return 1
+  local spec="$1" log="$2" nodes="${3:-1}"
+  local base
+  base="$(free_ports $((nodes == 1 ? 1 : 4)))" || { echo "run.sh: no free ports" >&2; return 1; }
+  server_port="$base"
+  server_port2=$((base + 1))
+  local line rest="$spec" i=0 node_log
+  server_pids=()
+  while [[ -n "$rest" ]]; do
+    if [[ "$rest" == *" ;; "* ]]; then line="${rest%% ;; *}"; rest="${rest#* ;; }"; else line="$rest"; rest=""; fi
+    line="${line//\{port\}/$base}"
+    line="${line//\{port1\}/$base}"
+    line="${line//\{port2\}/$((base + 1))}"
+    line="${line//\{cport1\}/$((base + 2))}"
+    line="${line//\{cport2\}/$((base + 3))}"
+    i=$((i + 1))
+    node_log="$log"
+    [[ "$spec" == *" ;; "* ]] && node_log="${log%.log}-p$i.log"
+    # setsid: the server and any children form one process group that only we
+    # started, so a stuck one can be killed by that group id.
+    setsid "${server_pin[@]}" bash -c "exec $line" >"$node_log" 2>&1 &
+    server_pids+=($!)
+  done
+  local port
+  for port in "$server_port" $( ((nodes > 1)) && echo "$server_port2"); do
+    if ! wait_port "$port"; then
+      echo "run.sh: server did not open port $port: $spec" >&2
+      tail -n 5 "${log%.log}"*.log | sed 's/^/    /' >&2
+      stop_server
+      return 1
+    fi
+  done
+  if ((nodes > 1)); then
+    # The route is up when a message crosses, both ways (a 1-message pubsub
+    # publishes probes until the subscriber on the other node sees one).
+    local a="127.0.0.1:$server_port" b="127.0.0.1:$server_port2" probe
+    for probe in "$a $b" "$b $a"; do
+      read -r from to <<<"$probe"
+      line="$(timeout -k 5 60 "${loadgen_pin[@]}" "$loadgen" pubsub --msgs=1 --size=0 --subject=_bench.route \
+        --pub-url="$from" --sub-url="$to" --timeout=30 2>>"$work/loadgen.err" | tail -n 1)" || true
+      if [[ "$(kv status "$line")" != "ok" ]]; then
+        echo "run.sh: no message crossed from $from to $to within 30 s: $line" >&2
+        route_error="no message crossed from node $from to node $to within 30 s"
+        stop_server
+        return 1
+      fi
+    done
   fi
 }
 
-# SIGTERM by PID, wait up to 20 s, then SIGKILL its process group.
+# SIGTERM by PID (every process of the run), wait up to 20 s, then SIGKILL
+# their process groups.
 stop_server() {
-  local pid="$server_pid" deadline=$((SECONDS + 20))
-  server_pid=""
-  [[ -z "$pid" ]] && return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "run.sh: server $pid ignored SIGTERM for 20 s; killing its process group" >&2
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
+  local pids=("${server_pids[@]}") deadline=$((SECONDS + 20)) pid alive
+  server_pids=()
+  [[ ${#pids[@]} -eq 0 ]] && return 0
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  while ((SECONDS < deadline)); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive -eq 0 ]] && break
+    sleep 0.05
+  done
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: server $pid ignored SIGTERM for 20 s; killing its process group" >&2
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
 }
 
 # kv KEY LINE: the value of KEY in a key=value line.
@@ -230,6 +328,7 @@ echo "run.sh: logs in $work" >&2
 for s in "${SCENARIOS[@]}"; do
   IFS='|' read -r name args count keys better target pinned label <<<"$s"
   selected "$name" || continue
+  if is_cluster "$name" && [[ -n "$cluster_pin" ]]; then pinned="$cluster_pin"; fi
   if [[ $pin -eq 1 && "$pinned" == "split" ]]; then
     server_pin=(taskset -c 0)
     loadgen_pin=(taskset -c 1)
@@ -242,8 +341,13 @@ for s in "${SCENARIOS[@]}"; do
   fi
   msgs="$(awk -v c="$count" -v f="$scale" 'BEGIN { n = int(c * f); if (n < 1) n = 1; print n }')"
   args="${args//\{msgs\}/$msgs}"
-  read -r -a argv <<<"$args"
-  commands[$name]="server \`${server_pin[*]:+${server_pin[*]} }<A | B command>\`, then \`${loadgen_pin[*]:+${loadgen_pin[*]} }$loadgen $args --url=127.0.0.1:<port> --timeout=$run_timeout\`"
+  if is_cluster "$name"; then
+    shown="${args//\{n1\}/127.0.0.1:<port1>}"
+    shown="${shown//\{n2\}/127.0.0.1:<port2>}"
+    commands[$name]="two nodes \`${server_pin[*]:+${server_pin[*]} }<A | B cluster command>\`, then \`${loadgen_pin[*]:+${loadgen_pin[*]} }$loadgen $shown --timeout=$run_timeout\`"
+  else
+    commands[$name]="server \`${server_pin[*]:+${server_pin[*]} }<A | B command>\`, then \`${loadgen_pin[*]:+${loadgen_pin[*]} }$loadgen $args --url=127.0.0.1:<port> --timeout=$run_timeout\`"
+  fi
 
   if [[ "$name" == "ceiling" ]]; then
     sides=(sink)
@@ -253,17 +357,31 @@ for s in "${SCENARIOS[@]}"; do
   for ((r = 1; r <= rounds; r++)); do
     for side in "${sides[@]}"; do
       [[ -n "${failures[$name/$side]:-}" ]] && continue  # a failing server is not retried
+      nodes=1
       case "$side" in
         A) cmd="$meridian_cmd" ;;
         B) cmd="$nats_cmd" ;;
         sink) cmd="$loadgen sink --port={port} --timeout=$((run_timeout + 60))" ;;
       esac
+      if is_cluster "$name"; then
+        nodes=2
+        [[ "$side" == A ]] && cmd="$meridian_cluster_cmd" || cmd="$nats_cluster_cmd"
+      fi
       log="$work/$name-$side-$r.log"
-      if ! start_server "$cmd" "$log" && ! start_server "$cmd" "$log"; then
-        failures[$name/$side]="server did not start (see $log)"
+      route_error=""
+      if ! start_server "$cmd" "$log" "$nodes" && ! start_server "$cmd" "$log" "$nodes"; then
+        failures[$name/$side]="${route_error:-server did not start} (see ${log%.log}*.log)"
         continue
       fi
-      line="$(run_loadgen "${argv[@]}" --url="127.0.0.1:$server_port")"
+      if is_cluster "$name"; then
+        run_args="${args//\{n1\}/127.0.0.1:$server_port}"
+        run_args="${run_args//\{n2\}/127.0.0.1:$server_port2}"
+        read -r -a argv <<<"$run_args"
+      else
+        read -r -a argv <<<"$args"
+        argv+=(--url="127.0.0.1:$server_port")
+      fi
+      line="$(run_loadgen "${argv[@]}")"
       stop_server
       echo "  $name round $r $side: $line" >&2
       if [[ "$(kv status "$line")" != "ok" ]]; then
@@ -272,7 +390,13 @@ for s in "${SCENARIOS[@]}"; do
         continue
       fi
       for key in ${keys//,/ }; do
-        results[$name/$side/$key]+="$(kv "$key" "$line")"$'\n'
+        if [[ "$key" == node1_pct ]]; then
+          # Share of deliveries to node 1's subscribers (first --sub-url entry).
+          v="$(kv recv_per_sub_url "$line" | awk -F, '{ t = 0; for (i = 1; i <= NF; i++) t += $i; if (t > 0) printf "%.1f", 100 * $1 / t }')"
+        else
+          v="$(kv "$key" "$line")"
+        fi
+        results[$name/$side/$key]+="$v"$'\n'
       done
     done
   done
@@ -283,13 +407,35 @@ report="$work/report.md"
 {
   echo "## Meridian vs nats-server ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, medians of $rounds runs)"
   echo
-  echo "- A (Meridian): \`$meridian_cmd\`"
-  echo "- B (nats-server $(nats-server --version 2>/dev/null | awk '{print $NF}')): \`$nats_cmd\`"
+  any_single=0; any_cluster=0
+  for s in "${SCENARIOS[@]}"; do
+    n="${s%%|*}"
+    selected "$n" || continue
+    if is_cluster "$n"; then any_cluster=1; else any_single=1; fi
+  done
+  nats_version="$(nats-server --version 2>/dev/null | awk '{print $NF}')"
+  if [[ $any_single -eq 1 ]]; then
+    echo "- A (Meridian): \`$meridian_cmd\`"
+    echo "- B (nats-server $nats_version): \`$nats_cmd\`"
+  fi
+  if [[ $any_cluster -eq 1 ]]; then
+    echo "- A, cross-node (x*, two nodes; node 1 = {port1}, node 2 = {port2} = {port1}+1): \`${meridian_cluster_cmd// ;; /\` and \`}\`"
+    echo "- B, cross-node (nats-server $nats_version): \`${nats_cluster_cmd// ;; /\` and \`}\`"
+    echo "- Cross-node runs start only after a probe message has crossed node 1 -> node 2 and back; the load generator also publishes probes until every subscriber has seen one."
+  fi
   echo "- Each run starts a fresh server on a free port, runs the load generator, stops the server; servers alternate A B A B."
-  if [[ $pin -eq 1 ]]; then
+  if [[ $pin -eq 1 && $any_single -eq 1 ]]; then
     echo "- CPU: throughput scenarios run the server on CPU 0 and the load generator on CPU 1; reqrep runs both on CPU 0 (taskset; see the commands below)."
-  else
+  elif [[ $any_single -eq 1 ]]; then
     echo "- CPU: not pinned."
+  fi
+  if [[ $any_cluster -eq 1 ]]; then
+    case "$([[ $pin -eq 1 ]] && echo "${cluster_pin:-default}" || echo none)" in
+      default) echo "- CPU, cross-node: throughput scenarios run both nodes on CPU 0 and the load generator on CPU 1; xreqrep runs all on CPU 0." ;;
+      none) echo "- CPU, cross-node: not pinned (both nodes and the load generator share the 2 CPUs)." ;;
+      split) echo "- CPU, cross-node: both nodes on CPU 0, the load generator on CPU 1." ;;
+      same) echo "- CPU, cross-node: both nodes and the load generator on CPU 0." ;;
+    esac
   fi
   echo
   echo "| scenario | measures | metric | Meridian (A) | nats-server (B) | ratio A/B | target | spread A / B |"

@@ -1,18 +1,23 @@
 // The launcher end to end: meridian-server starts every daemon, each reports
 // SERVING on gRPC health and serves /metrics, meridianctl lists them, SIGTERM
 // stops them all with exit 0, a killed child is restarted, bad input ends the
-// launcher with one line and exit 1.
+// launcher with one line and exit 1; several frontends each serve clients and
+// are listed in the ports file; the cluster flags reach the router.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
@@ -21,6 +26,85 @@
 
 namespace meridian::testing {
 namespace {
+
+// Every URL of `"key":["a","b",...]` in a ports file.
+std::vector<std::string> PortsFileUrls(const std::string& json, const std::string& key) {
+  std::string needle = "\"" + key + "\":[";
+  size_t at = json.find(needle);
+  if (at == std::string::npos) return {};
+  at += needle.size();
+  std::string list = json.substr(at, json.find(']', at) - at);
+  std::vector<std::string> urls;
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    urls.emplace_back(absl::StripSuffix(absl::StripPrefix(item, "\""), "\""));
+  }
+  return urls;
+}
+
+// A raw NATS client on host:port: reads INFO, sends CONNECT and PING, and
+// returns what came back up to PONG (empty when the socket fails).
+std::string RawPingPong(const std::string& host_port) {
+  size_t colon = host_port.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(host_port.substr(colon + 1), &port)) {
+    return "";
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{.tv_sec = 10, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string hello = "CONNECT {\"verbose\":false}\r\nPING\r\n";
+    bool sent = false;
+    char buf[4096];
+    while (got.find("PONG\r\n") == std::string::npos) {
+      if (!sent && got.find("\r\n") != std::string::npos) {
+        sent = ::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(hello.size());
+      }
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, n);
+    }
+  }
+  ::close(fd);
+  return got;
+}
+
+// A process's argv, from /proc.
+std::vector<std::string> Cmdline(int pid) {
+  std::string raw = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  return absl::StrSplit(raw, '\0', absl::SkipEmpty());
+}
+
+// The value following `flag` in argv ("" when absent).
+std::string ArgAfter(const std::vector<std::string>& argv, const std::string& flag) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == flag) return argv[i + 1];
+  }
+  return "";
+}
+
+// A TCP port free right now on 127.0.0.1.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool OneLineExitOne(const RunResult& r) {
+  return r.exit_code == 1 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
+}
 
 TEST(LauncherTest, StartsEveryDaemonServesMetricsAndStopsCleanly) {
   Suite suite;
@@ -91,6 +175,10 @@ TEST(LauncherTest, VersionAndHelp) {
   RunResult h = RunProgram({BinPath("meridian-server"), "--help"});
   EXPECT_EQ(h.exit_code, 0);
   EXPECT_NE(h.out.find("--jetstream"), std::string::npos);
+  for (const char* flag : {"--frontends", "--frontend_ports", "--cluster", "--routes",
+                           "--cluster_name"}) {
+    EXPECT_NE(h.out.find(flag), std::string::npos) << flag;
+  }
   for (const char* d : {"meridian-frontend", "meridian-router", "meridian-jetstream",
                         "meridian-links", "meridian-auth", "meridianctl"}) {
     EXPECT_EQ(RunProgram({BinPath(d), "--version"}).exit_code, 0) << d;
@@ -102,9 +190,7 @@ TEST(LauncherTest, VersionAndHelp) {
 
 TEST(LauncherTest, BadInputIsOneLineAndExitOne) {
   std::string dir = MakeTempDir("meridian-bad");
-  auto one_line = [](const RunResult& r) {
-    return r.exit_code == 1 && !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
-  };
+  auto one_line = OneLineExitOne;
   RunResult unknown = RunProgram({BinPath("meridian-server"), "--nope"});
   EXPECT_TRUE(one_line(unknown)) << unknown.err;
   EXPECT_NE(unknown.err.find("flag provided but not defined: -nope"), std::string::npos);
@@ -164,6 +250,145 @@ TEST(LauncherTest, DaemonAloneWithItsOwnFlags) {
   EXPECT_EQ(info.exit_code, 0) << info.err;
   EXPECT_NE(info.out.find("router"), std::string::npos) << info.out;
   EXPECT_EQ(router.SignalAndWait(SIGTERM, absl::Seconds(20)), 0) << router.Stderr();
+}
+
+TEST(LauncherTest, SeveralFrontendsEachServeClients) {
+  Suite suite({"--frontends", "3"});  // with -p -1 -m -1: every port random
+  ASSERT_TRUE(suite.Start()) << suite.process().Stderr();
+  std::string ports_path =
+      suite.dir() + "/meridian-server_" + std::to_string(suite.process().pid()) + ".ports";
+  std::string json = ReadFile(ports_path);
+  std::vector<std::string> clients = PortsFileUrls(json, "nats");
+  ASSERT_EQ(clients.size(), 3u) << json;
+  EXPECT_EQ(std::set<std::string>(clients.begin(), clients.end()).size(), 3u) << json;
+  std::vector<std::string> monitoring = PortsFileUrls(json, "monitoring");
+  ASSERT_EQ(monitoring.size(), 3u) << json;
+  EXPECT_EQ(std::set<std::string>(monitoring.begin(), monitoring.end()).size(), 3u) << json;
+  for (const std::string& url : clients) {
+    ASSERT_TRUE(absl::StartsWith(url, "nats://")) << url;
+    std::string got = RawPingPong(url.substr(7));
+    EXPECT_TRUE(absl::StartsWith(got, "INFO ")) << url << ": " << got;
+    EXPECT_NE(got.find("PONG\r\n"), std::string::npos) << url << ": " << got;
+    EXPECT_EQ(got.find("-ERR"), std::string::npos) << url << ": " << got;
+  }
+  for (const std::string& url : monitoring) {
+    std::string body;
+    EXPECT_EQ(HttpGet(std::string(absl::StripPrefix(url, "http://")), "/healthz", &body), 200)
+        << url;
+  }
+  // The launcher logs every client listener, as nats-server logs its one.
+  std::string log = suite.process().Stderr();
+  for (const std::string& url : clients) {
+    EXPECT_NE(log.find("Listening for client connections on " + url), std::string::npos) << log;
+  }
+
+  // server + auth, router, jetstream, links and three frontends, each named.
+  std::vector<Member> members = suite.WaitAllServing(8);
+  ASSERT_EQ(members.size(), 8u) << suite.Status().out;
+  std::set<std::string> frontend_names;
+  for (const Member& m : members) {
+    if (m.kind == "frontend") frontend_names.insert(m.name);
+  }
+  EXPECT_EQ(frontend_names,
+            std::set<std::string>({"itest-frontend-0", "itest-frontend-1", "itest-frontend-2"}))
+      << suite.Status().out;
+
+  EXPECT_EQ(suite.process().SignalAndWait(SIGTERM, absl::Seconds(30)), 0)
+      << suite.process().Stderr();
+  for (const Member& m : members) {
+    EXPECT_FALSE(ProcessAlive(m.pid)) << m.name << " pid " << m.pid << " left running";
+  }
+  EXPECT_TRUE(ReadFile(ports_path).empty()) << "ports file left behind";
+}
+
+TEST(LauncherTest, FrontendPortsMustMatchFrontends) {
+  RunResult r = RunProgram({BinPath("meridian-server"), "--frontends", "3", "--frontend_ports",
+                            "4222,5222"});
+  EXPECT_TRUE(OneLineExitOne(r)) << r.err;
+  EXPECT_NE(r.err.find("frontend_ports lists 2 ports for 3 frontends"), std::string::npos) << r.err;
+  RunResult zero = RunProgram({BinPath("meridian-server"), "--frontends", "0"});
+  EXPECT_TRUE(OneLineExitOne(zero)) << zero.err;
+}
+
+TEST(LauncherTest, BadClusterInputIsOneLine) {
+  RunResult scheme = RunProgram({BinPath("meridian-server"), "-cluster", "http://127.0.0.1:6222"});
+  EXPECT_TRUE(OneLineExitOne(scheme)) << scheme.err;
+  EXPECT_NE(scheme.err.find("cluster URL \"http://127.0.0.1:6222\""), std::string::npos)
+      << scheme.err;
+  RunResult no_port = RunProgram({BinPath("meridian-server"), "--routes", "nats-route://hostonly"});
+  EXPECT_TRUE(OneLineExitOne(no_port)) << no_port.err;
+  EXPECT_NE(no_port.err.find("route \"nats-route://hostonly\""), std::string::npos)
+      << no_port.err;
+  RunResult advertise =
+      RunProgram({BinPath("meridian-server"), "--cluster_advertise", "10.0.0.1:6222"});
+  EXPECT_TRUE(OneLineExitOne(advertise)) << advertise.err;
+  EXPECT_NE(advertise.err.find("flag -cluster_advertise is not supported by Meridian yet"),
+            std::string::npos)
+      << advertise.err;
+
+  std::string dir = MakeTempDir("meridian-cluster-conf");
+  std::string tls = dir + "/tls.conf";
+  RunProgram({"/bin/sh", "-c",
+              "printf 'cluster {\\n  port: 6222\\n  tls {\\n  }\\n}\\n' > " + tls});
+  RunResult tls_result = RunProgram({BinPath("meridian-server"), "-c", tls});
+  EXPECT_TRUE(OneLineExitOne(tls_result)) << tls_result.err;
+  EXPECT_NE(tls_result.err.find(tls + ":3:"), std::string::npos) << tls_result.err;
+  EXPECT_NE(tls_result.err.find("\"cluster.tls\" is not supported"), std::string::npos)
+      << tls_result.err;
+  std::string good = dir + "/cluster.conf";
+  RunProgram({"/bin/sh", "-c",
+              "printf 'cluster {\\n  name: c1\\n  listen: 127.0.0.1:6222\\n  routes: "
+              "[nats-route://127.0.0.1:6223]\\n}\\n' > " + good});
+  RunResult valid = RunProgram({BinPath("meridian-server"), "-t", "-c", good});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  RemoveTree(dir);
+}
+
+TEST(LauncherTest, ClusterFlagsReachTheRouterAndFrontends) {
+  int cluster_port = FreePort();
+  int route_port = FreePort();
+  std::string listen = "127.0.0.1:" + std::to_string(cluster_port);
+  std::string route = "127.0.0.1:" + std::to_string(route_port);
+  Suite suite({"--frontends", "2", "-cluster", "nats-route://" + listen, "-routes",
+               "nats-route://" + route, "--cluster_name", "itest-cluster"});
+  bool started = suite.Start();
+  if (!started &&
+      suite.process().Stderr().find("not defined: -cluster_listen") != std::string::npos) {
+    GTEST_SKIP() << "meridian-router does not take --cluster_listen yet";
+  }
+  ASSERT_TRUE(started) << suite.process().Stderr();
+  std::string json = ReadFile(suite.dir() + "/meridian-server_" +
+                              std::to_string(suite.process().pid()) + ".ports");
+  EXPECT_EQ(PortsFileUrls(json, "cluster"), std::vector<std::string>({"nats://" + listen}))
+      << json;
+  EXPECT_NE(suite.process().Stderr().find("Listening for route connections on nats://" + listen),
+            std::string::npos)
+      << suite.process().Stderr();
+
+  std::vector<Member> members = suite.WaitAllServing(7);
+  ASSERT_EQ(members.size(), 7u) << suite.Status().out;
+  int frontends = 0;
+  for (const Member& m : members) {
+    std::vector<std::string> argv = Cmdline(m.pid);
+    if (m.kind == "router") {
+      EXPECT_EQ(ArgAfter(argv, "--cluster_listen"), listen) << absl::StrJoin(argv, " ");
+      EXPECT_EQ(ArgAfter(argv, "--routes"), route) << absl::StrJoin(argv, " ");
+      EXPECT_EQ(ArgAfter(argv, "--cluster_name"), "itest-cluster") << absl::StrJoin(argv, " ");
+    } else if (m.kind == "frontend") {
+      ++frontends;
+      // Own router first, then the other servers' routers to fail over to.
+      std::vector<std::string> routers = absl::StrSplit(ArgAfter(argv, "--router"), ',');
+      ASSERT_EQ(routers.size(), 2u) << absl::StrJoin(argv, " ");
+      EXPECT_TRUE(absl::StartsWith(routers[0], "unix:")) << routers[0];
+      EXPECT_TRUE(absl::EndsWith(routers[0], "/router.sock")) << routers[0];
+      EXPECT_EQ(routers[1], route);
+    } else if (m.kind == "jetstream" || m.kind == "links") {
+      EXPECT_EQ(ArgAfter(argv, "--router").find(','), std::string::npos) << m.kind;
+    }
+  }
+  EXPECT_EQ(frontends, 2);
+  EXPECT_EQ(suite.process().SignalAndWait(SIGTERM, absl::Seconds(30)), 0)
+      << suite.process().Stderr();
 }
 
 }  // namespace

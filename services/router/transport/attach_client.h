@@ -42,7 +42,9 @@ struct AttachClientOptions {
   // A Frame from the router (the Hello is not repeated here; a first Frame
   // that carries more than the Hello is delivered as well). `frame` is only
   // valid during the call.
-  std::function<void(const v1::Frame& frame)> on_frame;
+  // The callee may take the Frame's content (e.g. Swap its messages out):
+  // the Frame is cleared and reused for the next read.
+  std::function<void(v1::Frame& frame)> on_frame;
   // An established stream ended (the client reconnects by itself).
   std::function<void(const absl::Status& status)> on_disconnected;
 };

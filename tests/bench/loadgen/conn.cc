@@ -85,6 +85,22 @@ absl::StatusOr<Endpoint> ParseEndpoint(const std::string& url) {
   return endpoint;
 }
 
+absl::StatusOr<std::vector<Endpoint>> ParseEndpoints(const std::string& urls) {
+  std::vector<Endpoint> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = urls.find(',', start);
+    const std::string one = urls.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (one.empty()) return absl::InvalidArgumentError("empty url in list: " + urls);
+    absl::StatusOr<Endpoint> endpoint = ParseEndpoint(one);
+    if (!endpoint.ok()) return endpoint.status();
+    out.push_back(*endpoint);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 Deadline DeadlineAfter(double seconds) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,6 +28,10 @@ struct Endpoint {
 
 // "[nats://]host:port", "host" (port 4222) or ":port" (host 127.0.0.1).
 absl::StatusOr<Endpoint> ParseEndpoint(const std::string& url);
+
+// A comma-separated list of ParseEndpoint URLs ("h:1,h:2"); at least one.
+// Connections are assigned to it round-robin (connection i -> [i % size]).
+absl::StatusOr<std::vector<Endpoint>> ParseEndpoints(const std::string& urls);
 
 // Now + `seconds`.
 Deadline DeadlineAfter(double seconds);

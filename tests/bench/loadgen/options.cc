@@ -33,7 +33,8 @@ Modes:
   pubsub   --subs K subscribers (plain, or one queue group with --queue NAME) first, then
            --pubs publishers send --msgs in total. Each plain subscriber must receive all
            of them; a queue group must receive --msgs in total. Elapsed = first publish to
-           last receive.
+           last receive. Also reports recv_per_sub (each subscriber's count) and, with a
+           --sub-url list, recv_per_sub_url (counts summed per list entry).
   reqrep   One responder (on --sub-url) echoes requests; one requester (on --pub-url)
            makes --warmup unmeasured then --msgs sequential request/reply round trips
            with a wildcard inbox; both connections are driven by one thread. Reports
@@ -44,8 +45,13 @@ Modes:
 
 Flags:
   --url=HOST:PORT       both --pub-url and --sub-url (default 127.0.0.1:4222)
-  --pub-url=HOST:PORT   where publishers / the requester connect
-  --sub-url=HOST:PORT   where subscribers / the responder connect (default: --pub-url)
+  --pub-url=HOST:PORT[,HOST:PORT...]
+                        where publishers / the requester connect; with a list, publisher i
+                        connects to entry i % n (reqrep: exactly one)
+  --sub-url=HOST:PORT[,HOST:PORT...]
+                        where subscribers / the responder connect (default: --pub-url); with
+                        a list, subscriber i connects to entry i % n, e.g. --subs=4
+                        --sub-url=A,B puts subscribers 0 and 2 on A, 1 and 3 on B
   --pubs=N              publishers (default 1)
   --subs=K              subscribers (default 1)
   --queue=NAME          subscribers join this queue group
@@ -53,7 +59,8 @@ Flags:
   --size=S              payload bytes (default 16)
   --subject=SUBJ        subject (default bench)
   --settle-check        before the measured run, publish probes until every subscriber
-                        sees one (automatic when --sub-url differs from --pub-url)
+                        sees one (automatic when a subscriber's server is not the
+                        publisher's, e.g. across a cluster)
   --warmup=N            reqrep: unmeasured round trips first (default 1000)
   --spin                reqrep: busy-poll the sockets instead of sleeping in poll(2)
                         (takes a whole CPU: only with the load generator on a CPU of its own)

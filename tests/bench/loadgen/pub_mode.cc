@@ -14,12 +14,12 @@ int RunPub(const Options& o) {
   const Deadline deadline = DeadlineAfter(o.timeout_s);
   Report report;
   report.Add("mode", "pub").Add("pubs", o.pubs).Add("size", static_cast<uint64_t>(o.size)).Add("msgs", o.msgs);
-  absl::StatusOr<Endpoint> endpoint = ParseEndpoint(o.pub_url);
-  if (!endpoint.ok()) return report.Finish(endpoint.status());
+  absl::StatusOr<std::vector<Endpoint>> endpoints = ParseEndpoints(o.pub_url);
+  if (!endpoints.ok()) return report.Finish(endpoints.status());
 
   std::vector<std::unique_ptr<Conn>> conns;
   for (int i = 0; i < o.pubs; ++i) {
-    absl::StatusOr<std::unique_ptr<Conn>> conn = Conn::Dial(*endpoint, deadline);
+    absl::StatusOr<std::unique_ptr<Conn>> conn = Conn::Dial((*endpoints)[static_cast<size_t>(i) % endpoints->size()], deadline);
     if (!conn.ok()) return report.Finish(conn.status());
     conns.push_back(std::move(*conn));
   }

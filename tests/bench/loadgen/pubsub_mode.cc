@@ -1,5 +1,7 @@
 // pubsub: K subscribers (plain or one queue group) registered first, then P
 // publishers. Subscribers count data frames (sid 1) and settle probes (sid 2).
+// With URL lists, subscriber i dials sub_urls[i % n] and publisher i
+// pub_urls[i % n]; the result line then also tells how deliveries split.
 #include <unistd.h>
 
 #include <atomic>
@@ -99,7 +101,13 @@ absl::Status Settle(const Endpoint& endpoint, const std::string& probe_subject, 
 int RunPubSub(const Options& o) {
   const Deadline deadline = DeadlineAfter(o.timeout_s);
   const bool queue_group = !o.queue.empty();
-  const bool settle = o.settle_check || o.pub_url != o.sub_url;
+  absl::StatusOr<std::vector<Endpoint>> pub_endpoints = ParseEndpoints(o.pub_url);
+  absl::StatusOr<std::vector<Endpoint>> sub_endpoints = ParseEndpoints(o.sub_url);
+  bool same_server = pub_endpoints.ok() && sub_endpoints.ok() && pub_endpoints->size() == 1;
+  if (same_server) {
+    for (const Endpoint& e : *sub_endpoints) same_server = same_server && e.ToString() == (*pub_endpoints)[0].ToString();
+  }
+  const bool settle = o.settle_check || !same_server;
   const uint64_t expected_total = queue_group ? o.msgs : o.msgs * static_cast<uint64_t>(o.subs);
   Report report;
   report.Add("mode", "pubsub")
@@ -109,18 +117,17 @@ int RunPubSub(const Options& o) {
       .Add("size", static_cast<uint64_t>(o.size))
       .Add("msgs", o.msgs)
       .Add("expected", expected_total);
-  absl::StatusOr<Endpoint> pub_endpoint = ParseEndpoint(o.pub_url);
-  if (!pub_endpoint.ok()) return report.Finish(pub_endpoint.status());
-  absl::StatusOr<Endpoint> sub_endpoint = ParseEndpoint(o.sub_url);
-  if (!sub_endpoint.ok()) return report.Finish(sub_endpoint.status());
+  if (!pub_endpoints.ok()) return report.Finish(pub_endpoints.status());
+  if (!sub_endpoints.ok()) return report.Finish(sub_endpoints.status());
 
   // Subscribers first; SUB then PING/PONG proves the server registered it.
   const std::string probe_subject = "_LOADGEN.probe." + std::to_string(::getpid());
   std::string sub_ops = "SUB " + o.subject + (queue_group ? " " + o.queue : "") + " 1\r\n";
   if (settle) sub_ops += "SUB " + probe_subject + " 2\r\n";
   std::vector<SubState> subs(static_cast<size_t>(o.subs));
-  for (SubState& s : subs) {
-    absl::StatusOr<std::unique_ptr<Conn>> conn = Conn::Dial(*sub_endpoint, deadline);
+  for (size_t i = 0; i < subs.size(); ++i) {
+    SubState& s = subs[i];
+    absl::StatusOr<std::unique_ptr<Conn>> conn = Conn::Dial((*sub_endpoints)[i % sub_endpoints->size()], deadline);
     if (!conn.ok()) return report.Finish(conn.status());
     s.conn = std::move(*conn);
     absl::Status st = s.conn->WriteAll(sub_ops, deadline);
@@ -129,7 +136,8 @@ int RunPubSub(const Options& o) {
   }
   std::vector<std::unique_ptr<Conn>> pubs;
   for (int i = 0; i < o.pubs; ++i) {
-    absl::StatusOr<std::unique_ptr<Conn>> conn = Conn::Dial(*pub_endpoint, deadline);
+    absl::StatusOr<std::unique_ptr<Conn>> conn =
+        Conn::Dial((*pub_endpoints)[static_cast<size_t>(i) % pub_endpoints->size()], deadline);
     if (!conn.ok()) return report.Finish(conn.status());
     pubs.push_back(std::move(*conn));
   }
@@ -141,7 +149,7 @@ int RunPubSub(const Options& o) {
         [&, i] { RunSubscriber(static_cast<int>(i), subs[i], shared, o.msgs, queue_group, deadline); });
   }
   absl::Status status;
-  if (settle) status = Settle(*pub_endpoint, probe_subject, shared, o.subs, deadline);
+  if (settle) status = Settle((*pub_endpoints)[0], probe_subject, shared, o.subs, deadline);
 
   const std::vector<uint64_t> counts = SplitCount(o.msgs, o.pubs);
   std::vector<uint64_t> sent(pubs.size(), 0);
@@ -207,8 +215,26 @@ int RunPubSub(const Options& o) {
       .Add("pub_elapsed_ms", pub_secs * 1e3, 1)
       .Add("pub_rate", pub_rate, 0)
       .Add("sub_rate", sub_rate, 0)
-      .Add("sub_mbps", sub_rate * static_cast<double>(o.size) / 1e6, 1)
-      .AddCpuUsage(secs);
+      .Add("sub_mbps", sub_rate * static_cast<double>(o.size) / 1e6, 1);
+  // How deliveries split: per subscriber, and per entry of the --sub-url list
+  // (e.g. which node's queue members got the messages).
+  std::string per_sub;
+  std::vector<uint64_t> per_url(sub_endpoints->size(), 0);
+  for (size_t i = 0; i < subs.size(); ++i) {
+    if (i > 0) per_sub += ',';
+    per_sub += std::to_string(subs[i].received);
+    per_url[i % per_url.size()] += subs[i].received;
+  }
+  report.Add("recv_per_sub", per_sub);
+  if (per_url.size() > 1) {
+    std::string text;
+    for (size_t i = 0; i < per_url.size(); ++i) {
+      if (i > 0) text += ',';
+      text += std::to_string(per_url[i]);
+    }
+    report.Add("recv_per_sub_url", text);
+  }
+  report.AddCpuUsage(secs);
   Note("pubsub: " + std::to_string(o.pubs) + " pub(s) -> " + std::to_string(o.subs) +
        (queue_group ? " queue member(s)" : " sub(s)") + ", " + std::to_string(received) + "/" +
        std::to_string(expected_total) + " delivered in " + std::to_string(secs) + " s; publish " +

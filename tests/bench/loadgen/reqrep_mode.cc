@@ -112,6 +112,9 @@ int RunReqRep(const Options& o) {
       .Add("size", static_cast<uint64_t>(o.size))
       .Add("msgs", o.msgs)
       .Add("spin", o.spin ? 1 : 0);
+  if (o.pub_url.find(',') != std::string::npos || o.sub_url.find(',') != std::string::npos) {
+    return report.Finish(absl::InvalidArgumentError("reqrep takes one --pub-url and one --sub-url, not lists"));
+  }
   absl::StatusOr<Endpoint> pub_endpoint = ParseEndpoint(o.pub_url);
   if (!pub_endpoint.ok()) return report.Finish(pub_endpoint.status());
   absl::StatusOr<Endpoint> sub_endpoint = ParseEndpoint(o.sub_url);
