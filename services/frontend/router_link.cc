@@ -8,6 +8,7 @@
 #include "services/frontend/core.h"
 #include "services/frontend/worker.h"
 #include "services/router/transport/attach_client.h"
+#include "services/router/transport/packed.h"
 
 namespace meridian::frontend {
 namespace {
@@ -29,12 +30,12 @@ std::string Key(std::string_view subject, std::string_view queue) {
 }  // namespace
 
 struct ForwardBatch {
-  Frame frame;
-  size_t bytes = 0;
+  std::string packed;  // router::AppendPacked records
 };
 
 struct RoutedBatch {
-  Frame frame;
+  Frame frame;         // messages sent unpacked (none from Meridian's router)
+  std::string packed;  // router::AppendPacked records
 };
 
 std::unique_ptr<ForwardBatch, void (*)(ForwardBatch*)> NewForwardBatch() {
@@ -175,17 +176,48 @@ void RouterLink::OnFrame(void* raw) {
     connect_urls_ = std::move(urls);
   }
   ApplyRemoteInterest(raw);
-  if (frame.messages().empty()) return;
+  if (frame.messages().empty() && frame.packed().empty()) return;
   // Per-publisher order: every message of one origin goes to the same loop.
   auto& workers = core_->workers();
   const size_t n = workers.size();
   std::vector<RoutedBatch*> batches(n, nullptr);
-  for (router::v1::Message& m : *frame.mutable_messages()) {
-    size_t w = absl::HashOf(m.origin_peer()) % n;
+  auto batch_for = [&](std::string_view origin) {
+    size_t w = n == 1 ? 0 : absl::HashOf(origin) % n;
     if (batches[w] == nullptr) batches[w] = new RoutedBatch;
-    batches[w]->frame.add_messages()->Swap(&m);  // taken, not copied
+    return batches[w];
+  };
+  uint64_t count = frame.messages_size();
+  for (router::v1::Message& m : *frame.mutable_messages()) {
+    batch_for(m.origin_peer())->frame.add_messages()->Swap(&m);  // taken, not copied
   }
-  routed_in_.fetch_add(frame.messages_size(), std::memory_order_relaxed);
+  if (!frame.packed().empty()) {
+    // Find where each record goes; one loop for all (the usual case) takes
+    // the whole buffer without a copy.
+    std::string_view in = frame.packed();
+    router::PackedMessage m;
+    bool malformed = false;
+    RoutedBatch* only = nullptr;
+    bool mixed = false;
+    size_t records = 0;
+    for (std::string_view rest = in; router::NextPacked(&rest, &m, &malformed);) {
+      RoutedBatch* b = batch_for(m.origin);
+      mixed |= only != nullptr && b != only;
+      only = b;
+      ++records;
+    }
+    if (malformed) MLOG_WARN("router sent a malformed packed message batch; dropped its tail");
+    if (!mixed && only != nullptr && only->packed.empty() && !malformed) {
+      only->packed.swap(*frame.mutable_packed());
+    } else {
+      for (std::string_view rest = in; router::NextPacked(&rest, &m, &malformed);) {
+        std::vector<std::string_view> queues;
+        m.Queues(&queues);
+        router::AppendPacked(&batch_for(m.origin)->packed, m, queues);
+      }
+    }
+    count += records;
+  }
+  routed_in_.fetch_add(count, std::memory_order_relaxed);
   for (size_t w = 0; w < n; ++w) {
     if (batches[w] != nullptr) workers[w]->PostRouted(batches[w]);
   }
@@ -253,44 +285,38 @@ void RouterLink::FreeRetired() {
 
 void RouterLink::Append(ForwardBatch* batch, const Message& msg,
                         absl::Span<const std::string_view> served) {
-  router::v1::Message* m = batch->frame.add_messages();
-  m->set_account(kAccount.data(), kAccount.size());
-  m->set_subject(msg.subject.data(), msg.subject.size());
-  m->set_reply(msg.reply.data(), msg.reply.size());
-  m->set_headers(msg.headers.data(), msg.headers.size());
-  m->set_payload(msg.payload.data(), msg.payload.size());
-  for (std::string_view q : served) m->add_queues(q.data(), q.size());
-  batch->bytes += msg.subject.size() + msg.reply.size() + msg.headers.size() +
-                  msg.payload.size() + 16;
+  router::PackedMessage m{.account = kAccount,
+                          .subject = msg.subject,
+                          .reply = msg.reply,
+                          .headers = msg.headers,
+                          .payload = msg.payload};
+  router::AppendPacked(&batch->packed, m, served);
 }
 
 bool RouterLink::Flush(ForwardBatch* batch) {
-  if (batch->frame.messages().empty()) return true;
+  if (batch->packed.empty()) return true;
   if (!connected()) {
-    batch->frame.Clear();  // at most once, as in NATS: lost while detached
-    batch->bytes = 0;
+    batch->packed.clear();  // at most once, as in NATS: lost while detached
     return true;
   }
-  const int n = batch->frame.messages_size();
   const bool queued = client_->Enqueue([batch](Frame* f) {
-    if (f->messages().empty()) {
-      f->mutable_messages()->Swap(batch->frame.mutable_messages());
+    if (f->packed().empty()) {
+      f->mutable_packed()->swap(batch->packed);
     } else {
-      for (router::v1::Message& m : *batch->frame.mutable_messages()) f->add_messages()->Swap(&m);
+      f->mutable_packed()->append(batch->packed);
     }
   });
   if (!queued) {
     forward_refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  forwarded_.fetch_add(n, std::memory_order_relaxed);
-  batch->frame.Clear();
-  batch->bytes = 0;
+  forwarded_.fetch_add(1, std::memory_order_relaxed);
+  batch->packed.clear();
   return true;
 }
 
-bool RouterLink::Backlogged(const ForwardBatch* batch) { return batch->bytes > kBacklogBytes; }
-bool RouterLink::Empty(const ForwardBatch* batch) { return batch->frame.messages().empty(); }
+bool RouterLink::Backlogged(const ForwardBatch* batch) { return batch->packed.size() > kBacklogBytes; }
+bool RouterLink::Empty(const ForwardBatch* batch) { return batch->packed.empty(); }
 
 void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver) {
   std::vector<std::string_view> queues;
@@ -298,6 +324,16 @@ void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver)
     queues.assign(m.queues().begin(), m.queues().end());
     Message msg{.subject = m.subject(), .reply = m.reply(), .headers = m.headers(),
                 .payload = m.payload(), .publisher_cid = 0, .publisher_echo = true};
+    deliver(ctx, msg, queues);
+  }
+  std::string_view in = batch->packed;
+  router::PackedMessage m;
+  bool malformed = false;
+  while (router::NextPacked(&in, &m, &malformed)) {
+    queues.clear();
+    m.Queues(&queues);
+    Message msg{.subject = m.subject, .reply = m.reply, .headers = m.headers,
+                .payload = m.payload, .publisher_cid = 0, .publisher_echo = true};
     deliver(ctx, msg, queues);
   }
 }

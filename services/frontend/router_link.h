@@ -46,7 +46,7 @@ struct RemoteSub : subjects::Subscription {
 };
 
 struct RouterLinkStats {
-  uint64_t forwarded = 0;        // messages handed to the router
+  uint64_t forwarded = 0;        // batches handed to the router
   uint64_t forward_refused = 0;  // batches the router queue refused (retried)
   uint64_t routed_in = 0;        // messages received from the router
   uint64_t resyncs = 0;          // full interest sets sent

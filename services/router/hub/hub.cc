@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "services/router/hub/hub_internal.h"
+#include "services/router/transport/packed.h"
 
 namespace meridian::router {
 namespace {
@@ -69,6 +70,7 @@ Hub::Link* Hub::AddLink(PeerKind kind, const v1::Hello& hello, bool dialed) {
   link->kind = kind;
   link->hello = hello;
   link->dialed = dialed;
+  link->origin_token = absl::StrCat("o", link->id.value);
   link->client_urls.assign(hello.client_urls().begin(), hello.client_urls().end());
   MergeSorted(&link->client_urls, {});
   Link* raw = link.get();
@@ -111,6 +113,7 @@ void Hub::Deactivate(Link* link) {
   }
   QueueDeltas();
   link->pending.Clear();
+  link->pending_packed.clear();
   link->touched = false;
   touched_.erase(std::remove(touched_.begin(), touched_.end(), link), touched_.end());
 }
@@ -233,44 +236,55 @@ void Hub::QueueDeltas() {
 }
 
 void Hub::RouteMessages(Link* from, const v1::Frame& frame) {
-  std::vector<std::string_view> queues;
+  std::vector<std::string_view>& queues = queue_scratch_;
   for (const v1::Message& m : frame.messages()) {
-    ++stats_.messages_in;
     queues.assign(m.queues().begin(), m.queues().end());
-    RouteRequest request{.account = m.account(),
-                         .subject = m.subject(),
-                         .origin = from->id,
-                         .served_queues = queues};
-    // From a router: it chose us for the groups it lists (serve those, no
-    // other); from a local peer: the groups it already served.
-    request.queue_choice = m.queue_choice();
-    if (m.queue_choice()) {
-      request.chosen_queues = queues;
-      request.served_queues = {};
-    }
-    if (router_.Route(request, &route_result_) != RouteError::kOk || route_result_.empty()) {
-      ++stats_.messages_unrouted;
-      continue;
-    }
-    const std::string& origin = m.origin_peer().empty() ? from->hello.peer_id() : m.origin_peer();
-    for (const RouteTarget& target : route_result_.targets()) {
-      auto it = links_.find(target.peer.value);
-      if (it == links_.end()) continue;
-      Link* to = it->second.get();
-      v1::Message* out = to->pending.add_messages();
-      out->set_account(m.account());
-      out->set_subject(m.subject());
-      out->set_reply(m.reply());
-      out->set_headers(m.headers());
-      out->set_payload(m.payload());
-      for (std::string_view q : target.queues) out->add_queues(q.data(), q.size());
-      out->set_queue_choice(true);
-      out->set_origin_peer(origin);
-      ++stats_.messages_out;
-      if (!to->touched) {
-        to->touched = true;
-        touched_.push_back(to);
-      }
+    PackedMessage pm{.account = m.account(), .subject = m.subject(), .reply = m.reply(),
+                     .origin = m.origin_peer(), .headers = m.headers(), .payload = m.payload(),
+                     .queue_choice = m.queue_choice()};
+    RouteOne(from, pm, queues);
+  }
+  std::string_view in = frame.packed();
+  PackedMessage pm;
+  bool malformed = false;
+  while (NextPacked(&in, &pm, &malformed)) {
+    queues.clear();
+    pm.Queues(&queues);
+    RouteOne(from, pm, queues);
+  }
+  if (malformed) {
+    MLOG_WARN("malformed packed messages from ", from->hello.peer_id(), "; ending its stream");
+    if (from->session) from->session->Close();
+  }
+}
+
+void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues) {
+  ++stats_.messages_in;
+  // From a router: it chose us for the groups it lists (serve those, no
+  // other); from a local peer: the groups it already served.
+  RouteRequest request{.account = m.account, .subject = m.subject, .origin = from->id};
+  request.queue_choice = m.queue_choice;
+  if (m.queue_choice) {
+    request.chosen_queues = queues;
+  } else {
+    request.served_queues = queues;
+  }
+  if (router_.Route(request, &route_result_) != RouteError::kOk || route_result_.empty()) {
+    ++stats_.messages_unrouted;
+    return;
+  }
+  PackedMessage out = m;
+  out.queue_choice = true;
+  if (out.origin.empty()) out.origin = from->origin_token;
+  for (const RouteTarget& target : route_result_.targets()) {
+    auto it = links_.find(target.peer.value);
+    if (it == links_.end()) continue;
+    Link* to = it->second.get();
+    AppendPacked(&to->pending_packed, out, target.queues);
+    ++stats_.messages_out;
+    if (!to->touched) {
+      to->touched = true;
+      touched_.push_back(to);
     }
   }
 }
@@ -279,13 +293,18 @@ void Hub::FlushPending() {
   for (Link* to : touched_) {
     to->touched = false;
     v1::Frame& pending = to->pending;
+    std::string& packed = to->pending_packed;
     const bool has_interest = !pending.interest().empty();
-    const bool sent = to->Send([&pending](v1::Frame* f) {
+    const bool sent = to->Send([&](v1::Frame* f) {
       for (v1::InterestDelta& d : *pending.mutable_interest()) f->add_interest()->Swap(&d);
-      for (v1::Message& m : *pending.mutable_messages()) f->add_messages()->Swap(&m);
+      if (f->packed().empty()) {
+        f->mutable_packed()->swap(packed);
+      } else {
+        f->mutable_packed()->append(packed);
+      }
     });
     if (!sent) {
-      stats_.send_overflows += pending.messages_size() + pending.interest_size();
+      ++stats_.send_overflows;
       if (has_interest) {
         // A lost delta would leave the peer with a wrong view: make it resync.
         MLOG_WARN("queue of ", to->hello.peer_id(), " is full; dropping its stream");
@@ -297,6 +316,7 @@ void Hub::FlushPending() {
       }
     }
     pending.Clear();
+    packed.clear();
   }
   touched_.clear();
 }

@@ -26,6 +26,7 @@
 #include "services/router/core/router.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/attach_server.h"
+#include "services/router/transport/packed.h"
 
 namespace meridian::router {
 
@@ -85,6 +86,7 @@ class Hub : public PeerHandler {
   void HandleFrame(Link* from, const v1::Frame& frame);
   void ApplyInterest(Link* from, const v1::Frame& frame);
   void RouteMessages(Link* from, const v1::Frame& frame);
+  void RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues);
   void QueueDeltas();
   void FlushPending();
 
@@ -108,6 +110,7 @@ class Hub : public PeerHandler {
   std::vector<OutboundDelta> deltas_;  // scratch
   RouteResult route_result_;           // scratch
   std::vector<Link*> touched_;         // links with pending content
+  std::vector<std::string_view> queue_scratch_;
   HubStats stats_;
 
   // Mesh state.

@@ -23,7 +23,9 @@ struct Hub::Link {
   // other router's peers. Sorted, unique.
   std::vector<std::string> client_urls;
   std::string last_cluster;  // serialized ClusterInfo last sent to it
-  v1::Frame pending;         // what this turn queues for it
+  std::string origin_token;  // short id of this link in Message origins
+  v1::Frame pending;         // interest this turn queues for it
+  std::string pending_packed;  // messages this turn queues for it (packed)
   bool touched = false;
 
   bool is_router() const { return kind == PeerKind::kRouter; }

@@ -17,8 +17,10 @@ constexpr size_t kMaxFreeFrames = 4;
 bool Mergeable(const Frame& tail, const Frame& next) {
   if (next.has_hello() || next.interest_reset() || tail.has_hello()) return false;
   if (next.has_cluster()) return false;  // only messages and interest are merged
-  if (!tail.messages().empty() && !next.interest().empty()) return false;
-  if (!tail.interest().empty() && !next.messages().empty()) return false;
+  const bool tail_messages = !tail.messages().empty() || !tail.packed().empty();
+  const bool next_messages = !next.messages().empty() || !next.packed().empty();
+  if (tail_messages && !next.interest().empty()) return false;
+  if (!tail.interest().empty() && next_messages) return false;
   return true;
 }
 
@@ -116,6 +118,7 @@ bool Outbox::Enqueue(const Frame& frame) {
     Entry& tail = queue_.back();
     tail.frame->mutable_messages()->MergeFrom(frame.messages());
     tail.frame->mutable_interest()->MergeFrom(frame.interest());
+    tail.frame->mutable_packed()->append(frame.packed());
     tail.bytes += bytes;
     AcceptedLocked(bytes, frame.messages_size());
     return true;
@@ -150,19 +153,27 @@ bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) {
   const int messages_before = frame->messages_size();
   const int interest_before = frame->interest_size();
   const bool reset_before = frame->interest_reset();
+  const size_t packed_before = frame->packed().size();
   build(frame);
   const int added_messages = frame->messages_size() - messages_before;
   const int added_interest = frame->interest_size() - interest_before;
+  const size_t added_packed = frame->packed().size() - packed_before;
+  const bool had_messages = messages_before > 0 || packed_before > 0;
+  const bool adds_messages = added_messages > 0 || added_packed > 0;
   const bool mergeable = !frame->has_hello() && frame->interest_reset() == reset_before &&
-                         (messages_before == 0 || added_interest == 0) &&
-                         (interest_before == 0 || added_messages == 0);
+                         (!had_messages || added_interest == 0) &&
+                         (interest_before == 0 || !adds_messages);
   if (mergeable) {
+    // Packed bytes: their length, plus the field's tag and length prefix
+    // when the field was empty (an upper bound of the varint).
     const size_t bytes = ElementBytes(frame->messages(), messages_before) +
-                         ElementBytes(frame->interest(), interest_before);
+                         ElementBytes(frame->interest(), interest_before) + added_packed +
+                         (packed_before == 0 && added_packed > 0 ? 6 : 0);
     if (tail.bytes + bytes <= limits_.max_frame_bytes) {
       if (!FitsLocked(bytes, /*new_frame=*/false)) {
         for (int i = 0; i < added_messages; ++i) frame->mutable_messages()->RemoveLast();
         for (int i = 0; i < added_interest; ++i) frame->mutable_interest()->RemoveLast();
+        frame->mutable_packed()->resize(packed_before);
         return false;
       }
       tail.bytes += bytes;
@@ -174,6 +185,10 @@ bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) {
   scratch_.Clear();
   MoveElements(frame->mutable_messages(), messages_before, scratch_.mutable_messages());
   MoveElements(frame->mutable_interest(), interest_before, scratch_.mutable_interest());
+  if (added_packed > 0) {
+    scratch_.set_packed(frame->packed().substr(packed_before));
+    frame->mutable_packed()->resize(packed_before);
+  }
   if (frame->has_hello()) {
     scratch_.mutable_hello()->Swap(frame->mutable_hello());
     frame->clear_hello();

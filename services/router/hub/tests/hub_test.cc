@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/attach_server.h"
+#include "services/router/transport/packed.h"
 
 namespace meridian::router {
 namespace {
@@ -40,11 +41,17 @@ class Peer {
     o.on_frame = [this](const Frame& f) {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& d : f.interest()) view_[d.subject() + "|" + d.queue()] += d.count();
-      for (const auto& m : f.messages()) {
-        std::string queues;
-        for (const auto& q : m.queues()) queues += q + ",";
-        messages_.push_back(m.subject() + ":" + m.payload() + ":" + queues);
+      std::string_view in = f.packed();
+      PackedMessage m;
+      bool malformed = false;
+      while (NextPacked(&in, &m, &malformed)) {
+        std::vector<std::string_view> queues;
+        m.Queues(&queues);
+        std::string line = std::string(m.subject) + ":" + std::string(m.payload) + ":";
+        for (std::string_view q : queues) line += std::string(q) + ",";
+        messages_.push_back(line);
       }
+      EXPECT_FALSE(malformed);
       if (f.has_cluster()) {
         urls_.assign(f.cluster().client_urls().begin(), f.cluster().client_urls().end());
       }
