@@ -3,6 +3,7 @@
 #include <string>
 
 #include "services/frontend/core.h"
+#include "services/frontend/router_link.h"
 
 namespace meridian::frontend {
 namespace {
@@ -50,6 +51,20 @@ std::vector<prometheus::MetricFamily> MetricsCollector::Collect() const {
   counter("meridian_frontend_stale_connections_total", "Clients closed as stale",
           t.stale_connections);
   gauge("meridian_frontend_subscriptions", "Subscriptions", subscriptions);
+  if (RouterLink* link = core_->router_link()) {
+    RouterLinkStats r = link->stats();
+    gauge("meridian_frontend_router_connected", "1 while attached to a router",
+          link->connected() ? 1 : 0);
+    counter("meridian_frontend_router_connects_total", "Router streams established", r.connects);
+    counter("meridian_frontend_router_forward_batches_total", "Message batches handed to the router",
+            r.forwarded);
+    counter("meridian_frontend_router_forward_refused_total",
+            "Batches the full router queue refused (kept, publishers paused)", r.forward_refused);
+    counter("meridian_frontend_router_routed_in_total", "Messages received from the router",
+            r.routed_in);
+    counter("meridian_frontend_router_resyncs_total", "Full interest sets sent to the router",
+            r.resyncs);
+  }
   // prometheus-nats-exporter names (all gauges there).
   gauge("gnatsd_varz_connections", "connections", connections);
   gauge("gnatsd_varz_total_connections", "total_connections", static_cast<double>(t.total_connections));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log/log.h"
 #include "services/router/hub/hub_internal.h"
 #include "services/router/transport/packed.h"
@@ -305,6 +306,15 @@ void Hub::FlushPending() {
     });
     if (!sent) {
       ++stats_.send_overflows;
+      ++to->overflows;
+      const absl::Time now = absl::Now();
+      if (now - to->last_overflow_log > absl::Seconds(5)) {
+        // A slow peer: its copies are dropped, nobody else waits for it.
+        MLOG_WARN("queue of ", KindName(to->kind), " ", to->hello.peer_name(), " (",
+                  to->hello.peer_id(), ") is full: dropped ", to->overflows,
+                  " batches so far");
+        to->last_overflow_log = now;
+      }
       if (has_interest) {
         // A lost delta would leave the peer with a wrong view: make it resync.
         MLOG_WARN("queue of ", to->hello.peer_id(), " is full; dropping its stream");

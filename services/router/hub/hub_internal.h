@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "services/router/hub/hub.h"
 
 namespace meridian::router {
@@ -27,6 +28,8 @@ struct Hub::Link {
   v1::Frame pending;         // interest this turn queues for it
   std::string pending_packed;  // messages this turn queues for it (packed)
   bool touched = false;
+  uint64_t overflows = 0;  // batches its full queue refused
+  absl::Time last_overflow_log = absl::InfinitePast();
 
   bool is_router() const { return kind == PeerKind::kRouter; }
   bool Send(absl::FunctionRef<void(v1::Frame*)> build);
