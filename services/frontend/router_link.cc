@@ -51,8 +51,7 @@ RouterLink::~RouterLink() {
   Stop();
   for (auto& [key, sub] : remote_subs_) (void)remote_.Remove(sub.get());
   std::lock_guard<std::mutex> lock(retired_mu_);
-  for (Retired& r : retired_) delete r.sub;
-  retired_.clear();
+  retired_.FreeAll();
 }
 
 void RouterLink::Start(std::string client_url) {
@@ -263,22 +262,12 @@ void RouterLink::RetireRemote(RemoteSub* sub) {
   // Loops may still hold it in a match result until their next quiescent
   // point: freed once every loop has passed one (the core's epochs).
   std::lock_guard<std::mutex> lock(retired_mu_);
-  retired_.push_back({core_->AdvanceEpoch(), sub});
+  retired_.Add(core_->AdvanceEpoch(), sub);
 }
 
 void RouterLink::FreeRetired() {
   std::lock_guard<std::mutex> lock(retired_mu_);
-  if (retired_.empty()) return;
-  uint64_t safe = core_->SafeEpoch();
-  size_t keep = 0;
-  for (Retired& r : retired_) {
-    if (r.epoch <= safe) {
-      delete r.sub;
-    } else {
-      retired_[keep++] = r;
-    }
-  }
-  retired_.resize(keep);
+  if (!retired_.empty()) retired_.FreeUpTo(core_->SafeEpoch());
 }
 
 // --- Messages (loop threads) ---

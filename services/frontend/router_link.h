@@ -23,6 +23,7 @@
 #include "absl/types/span.h"
 #include "common/subjects/sublist.h"
 #include "services/frontend/message.h"
+#include "services/frontend/retire_list.h"
 
 namespace meridian::router {
 class AttachClient;
@@ -126,12 +127,8 @@ class RouterLink {
   // Remote view (transport thread only, except remote_ reads).
   subjects::Sublist remote_;
   absl::flat_hash_map<std::string, std::unique_ptr<RemoteSub>> remote_subs_;
-  struct Retired {
-    uint64_t epoch;
-    RemoteSub* sub;
-  };
   std::mutex retired_mu_;
-  std::vector<Retired> retired_ ABSL_GUARDED_BY(retired_mu_);
+  RetireList<RemoteSub> retired_ ABSL_GUARDED_BY(retired_mu_);
 
   std::atomic<uint64_t> forwarded_{0}, forward_refused_{0}, routed_in_{0}, resyncs_{0};
   std::atomic<uint32_t> next_loop_{0};

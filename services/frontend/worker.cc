@@ -87,8 +87,7 @@ void Worker::Stop() {
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&stall_timer_), nullptr);
   });
-  for (Retired& r : retired_) delete r.sub;
-  retired_.clear();
+  retired_.FreeAll();
 }
 
 void Worker::Adopt(int fd) {
@@ -129,7 +128,7 @@ void Worker::MarkDirty(ClientConnection* conn) {
 }
 
 void Worker::RetireSub(ClientSub* sub) {
-  retired_.push_back({core_->AdvanceEpoch(), sub});
+  retired_.Add(core_->AdvanceEpoch(), sub);
 }
 
 size_t Worker::NextRandom(size_t n) {
@@ -348,18 +347,7 @@ void Worker::OnPrepare() {
   cache_.Quiesce();
   if (remote_cache_) remote_cache_->Quiesce();
   seen_epoch_.store(core_->epoch(), std::memory_order_release);
-  if (!retired_.empty()) {
-    uint64_t safe = core_->SafeEpoch();
-    size_t keep = 0;
-    for (Retired& r : retired_) {
-      if (r.epoch <= safe) {
-        delete r.sub;
-      } else {
-        retired_[keep++] = r;
-      }
-    }
-    retired_.resize(keep);
-  }
+  if (!retired_.empty()) retired_.FreeUpTo(core_->SafeEpoch());
 }
 
 void Worker::OnTick() {

@@ -25,6 +25,7 @@
 #include "services/frontend/loop_thread.h"
 #include "services/frontend/message.h"
 #include "services/frontend/outbound.h"
+#include "services/frontend/retire_list.h"
 #include "services/frontend/router_link.h"
 #include "services/frontend/snapshot.h"
 #include "services/frontend/stats.h"
@@ -150,11 +151,7 @@ class Worker {
   std::vector<std::string> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::vector<RoutedBatch*> routed_ ABSL_GUARDED_BY(inbox_mu_);
 
-  struct Retired {
-    uint64_t epoch;
-    ClientSub* sub;
-  };
-  std::vector<Retired> retired_;
+  RetireList<ClientSub> retired_;
   std::atomic<uint64_t> seen_epoch_{0};
   bool stopping_ = false;
   // Lame duck: clients are closed between these two times.
