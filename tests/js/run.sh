@@ -3,6 +3,7 @@
 #
 #   tests/js/run.sh                                   # against build/bin/meridian-server
 #   NATS_TEST_SERVER=$(command -v nats-server) tests/js/run.sh   # against nats-server
+#   tests/js/run.sh cluster/          # cluster suite (frontends, mesh, nats-server reference)
 #
 # Extra arguments are passed to `node --test`: flags (e.g. --test-name-pattern=wildcard)
 # and/or test files (e.g. core/pubsub.test.mjs; default: all of core/).

@@ -329,11 +329,13 @@ class ServerProcess {
  * @param {string[]} [o.args] extra flags, e.g. ["--user","a","--pass","b"]
  * @param {number} [o.port] -1 (default) for a random port
  * @param {boolean} [o.monitoring] pass -m -1 (default true)
+ * @param {string} [o.bin] binary to run instead of $NATS_TEST_SERVER (e.g. a
+ *   reference nats-server next to Meridian in the cluster suite)
  * @returns {Promise<ServerProcess>} with url, hostport, port, monitoringUrl,
  *   stop(), restart(), dispose(), log()
  */
 export async function startServer(o = {}) {
-  const s = new ServerProcess(serverBinary(), o.args || [], { monitoring: o.monitoring });
+  const s = new ServerProcess(o.bin || serverBinary(), o.args || [], { monitoring: o.monitoring });
   try {
     await s.start(o.port ?? -1);
   } catch (err) {
