@@ -239,6 +239,7 @@ void RouterLink::ApplyRemoteInterest(const void* raw) {
         continue;
       }
       remote_subs_.emplace(std::move(key), std::move(sub));
+      remote_entries_.store(remote_subs_.size(), std::memory_order_relaxed);
       continue;
     }
     RemoteSub* sub = it->second.get();
@@ -246,6 +247,7 @@ void RouterLink::ApplyRemoteInterest(const void* raw) {
       (void)remote_.Remove(sub);
       RetireRemote(it->second.release());
       remote_subs_.erase(it);
+      remote_entries_.store(remote_subs_.size(), std::memory_order_relaxed);
     }
   }
 }
@@ -256,6 +258,7 @@ void RouterLink::ClearRemote() {
   (void)remote_.RemoveBatch(all);
   for (auto& [key, sub] : remote_subs_) RetireRemote(sub.release());
   remote_subs_.clear();
+  remote_entries_.store(0, std::memory_order_relaxed);
 }
 
 void RouterLink::RetireRemote(RemoteSub* sub) {

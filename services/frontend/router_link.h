@@ -72,6 +72,9 @@ class RouterLink {
   // What other peers want (read through a LocalMatchCache per loop).
   subjects::Sublist& remote() { return remote_; }
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // Whether anyone elsewhere wants anything (a publish skips the remote
+  // match when not: one frontend alone pays nothing for the link).
+  bool HasRemoteInterest() const { return remote_entries_.load(std::memory_order_relaxed) > 0; }
 
   // Loop thread: adds `msg` to the loop's batch; `served` are the queue
   // groups a local member already got.
@@ -127,6 +130,7 @@ class RouterLink {
   // Remote view (transport thread only, except remote_ reads).
   subjects::Sublist remote_;
   absl::flat_hash_map<std::string, std::unique_ptr<RemoteSub>> remote_subs_;
+  std::atomic<size_t> remote_entries_{0};  // remote_subs_.size(), for any thread
   std::mutex retired_mu_;
   RetireList<RemoteSub> retired_ ABSL_GUARDED_BY(retired_mu_);
 

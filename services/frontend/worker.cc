@@ -168,7 +168,7 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
 }
 
 bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall) {
-  if (!link_->connected()) return false;
+  if (!link_->HasRemoteInterest() || !link_->connected()) return false;
   const subjects::MatchResult& remote = remote_cache_->Match(msg.subject);
   bool wanted = !remote.psubs.empty();
   for (size_t g = 0; !wanted && g < remote.qsubs.size(); ++g) {
