@@ -531,7 +531,7 @@ void ClientConnection::Tick(absl::Time now) {
   }
 }
 
-void ClientConnection::SendLameDuckInfo() {
+void ClientConnection::SendAsyncInfo() {
   if (closing_ || connect_.protocol < 1) return;
   scratch_.clear();
   protocol::AppendInfo(&scratch_, worker_->core()->InfoJson(cid_, ip_, false, worker_->settings().limits, worker_->settings().auth));

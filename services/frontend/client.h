@@ -61,7 +61,9 @@ class ClientConnection {
   void Tick(absl::Time now);
   void Close(std::string_view reason, std::string_view err = "");
   bool closing() const { return closing_; }
-  void SendLameDuckInfo();
+  // An INFO with the current state (lame duck, connect_urls) to a client that
+  // announced protocol >= 1 in CONNECT, as nats-server sends them.
+  void SendAsyncInfo();
 
   // Parser callbacks.
   bool OnConnect(std::string_view json);

@@ -171,8 +171,19 @@ void RouterLink::OnFrame(void* raw) {
     urls.erase(std::unique(urls.begin(), urls.end()), urls.end());
     // Alone, a frontend advertises nothing (as a nats-server without routes).
     if (urls.size() == 1 && urls[0] == client_url_) urls.clear();
-    std::lock_guard<std::mutex> lock(mu_);
-    connect_urls_ = std::move(urls);
+    bool changed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      changed = urls != connect_urls_;
+      connect_urls_ = std::move(urls);
+    }
+    // Clients learn the new server list as from nats-server: an INFO update.
+    if (changed) {
+      for (auto& w : core_->workers()) {
+        Worker* worker = w.get();
+        worker->thread().Post([worker] { worker->SendInfoToAll(); });
+      }
+    }
   }
   ApplyRemoteInterest(raw);
   if (frame.messages().empty() && frame.packed().empty()) return;
@@ -291,13 +302,10 @@ bool RouterLink::Flush(ForwardBatch* batch) {
     batch->packed.clear();  // at most once, as in NATS: lost while detached
     return true;
   }
-  const bool queued = client_->Enqueue([batch](Frame* f) {
-    if (f->packed().empty()) {
-      f->mutable_packed()->swap(batch->packed);
-    } else {
-      f->mutable_packed()->append(batch->packed);
-    }
-  });
+  // Copied, not swapped: a refused Enqueue discards what `build` added, and
+  // the batch must still hold it for the next try.
+  const bool queued =
+      client_->Enqueue([batch](Frame* f) { f->mutable_packed()->append(batch->packed); });
   if (!queued) {
     forward_refused_.fetch_add(1, std::memory_order_relaxed);
     return false;

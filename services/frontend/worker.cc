@@ -391,13 +391,17 @@ void Worker::CloseAll() {
   for (ClientConnection* c : conns) c->Close("Server Shutdown");
 }
 
-void Worker::LameDuck(absl::Duration grace, absl::Duration duration) {
+void Worker::SendInfoToAll() {
   std::vector<ClientConnection*> conns;
   {
     std::lock_guard<std::mutex> lock(conns_mu_);
     for (auto& [cid, conn] : conns_) conns.push_back(conn);
   }
-  for (ClientConnection* c : conns) c->SendLameDuckInfo();
+  for (ClientConnection* c : conns) c->SendAsyncInfo();
+}
+
+void Worker::LameDuck(absl::Duration grace, absl::Duration duration) {
+  SendInfoToAll();
   ldm_close_start_ = absl::Now() + grace;
   ldm_close_end_ = ldm_close_start_ + duration;
 }

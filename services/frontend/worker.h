@@ -90,6 +90,9 @@ class Worker {
   }
   std::atomic<uint64_t>& seen_epoch() { return seen_epoch_; }
 
+  // Loop thread: an INFO update to every client that takes them (protocol
+  // >= 1), e.g. when the cluster's connect_urls changed.
+  void SendInfoToAll();
   // Lame duck (loop thread): send INFO ldm to all, schedule closes.
   void LameDuck(absl::Duration grace, absl::Duration duration);
 

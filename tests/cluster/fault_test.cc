@@ -7,7 +7,10 @@
 //     and then every subscription gets every message once, in order;
 //   - two meshed launchers, one router dies while its launcher is frozen
 //     (SIGSTOP, so no restart can hide a missing failover): that launcher's
-//     frontends fail over to the other router.
+//     frontends fail over to the other router;
+//   - a frontend stops reading (SIGSTOP): the others keep getting everything.
+#include <signal.h>
+
 #include <string>
 #include <vector>
 
@@ -144,6 +147,43 @@ TEST_P(FaultTest, RouterRestartKeepsClientsAndResyncsInterest) {
   EXPECT_NE(NextMsg(late.get(), 5000), nullptr);
 }
 
+// A frontend that stops reading (SIGSTOP) while a publisher floods a subject
+// it subscribes to: the router's queue to it fills and overflows (counted,
+// logged), and the other frontends keep getting every message.
+// Needs three frontends of one launcher: instantiated on meridian_frontends_3 only.
+class FrozenFrontendTest : public FaultTest {};
+
+TEST_P(FrozenFrontendTest, DoesNotHoldUpTheOthers) {
+  constexpr int kCount = 20000;  // 1 KiB each: 20 MB, over the router's 8 MiB queue bound
+  std::string subject = UniqueSubject("flood");
+  NatsConnPtr pub = Connect(0), fast = Connect(1), frozen = Connect(2);
+  natsStatus st;
+  NatsSubPtr fast_sub = SubscribeSync(fast.get(), subject, &st);
+  NatsSubPtr frozen_sub = SubscribeSync(frozen.get(), subject, &st);
+  ASSERT_TRUE(Propagated({fast.get(), frozen.get()}));
+
+  pid_t victim = cluster().FrontendPid(2);
+  ASSERT_GT(victim, 0);
+  ASSERT_EQ(::kill(victim, SIGSTOP), 0);
+  const std::string payload(1024, 'x');
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_EQ(natsConnection_Publish(pub.get(), subject.c_str(), payload.data(),
+                                     static_cast<int>(payload.size())),
+              NATS_OK);
+  }
+  ASSERT_EQ(natsConnection_Flush(pub.get()), NATS_OK);
+  int received = 0;
+  bool all = PollFast(
+      [&] {
+        while (NextMsg(fast_sub.get(), 1) != nullptr) ++received;
+        return received >= kCount;
+      },
+      absl::Seconds(30));
+  ::kill(victim, SIGCONT);
+  EXPECT_TRUE(all) << received << " of " << kCount << " reached frontend 1\n" << cluster().Log();
+  EXPECT_EQ(received, kCount);
+}
+
 // Needs two meshed launchers: instantiated on meridian_mesh only.
 class MeshFaultTest : public FaultTest {};
 
@@ -186,6 +226,9 @@ INSTANTIATE_TEST_SUITE_P(Backends, FaultTest,
                          ::testing::Values(ClusterParam{Backend::kMeridianFrontends, 2},
                                            ClusterParam{Backend::kMeridianFrontends, 3},
                                            ClusterParam{Backend::kMeridianMesh, 2}),
+                         ClusterParamName);
+INSTANTIATE_TEST_SUITE_P(Backends, FrozenFrontendTest,
+                         ::testing::Values(ClusterParam{Backend::kMeridianFrontends, 3}),
                          ClusterParamName);
 INSTANTIATE_TEST_SUITE_P(Backends, MeshFaultTest,
                          ::testing::Values(ClusterParam{Backend::kMeridianMesh, 2}),

@@ -121,6 +121,8 @@ void Hub::Deactivate(Link* link) {
 
 void Hub::RemoveLink(Link* link) {
   Deactivate(link);
+  paused_.erase(std::remove(paused_.begin(), paused_.end(), link), paused_.end());
+  ResumePaused(absl::InfinitePast());  // it may have been what they waited for
   if (link->session) by_session_.erase(link->session.get());
   if (link->client) link->client->link = nullptr;
   const bool router = link->is_router();
@@ -140,6 +142,7 @@ void Hub::OnAttach(PeerSession* session, const v1::Hello& hello) {
   Link* link = AddLink(kind, hello, /*dialed=*/false);
   link->session = session->shared_from_this();
   by_session_[session] = link;
+  session->SetOnDrain([this] { OnDrain(); });
   if (link->is_router()) {
     if (hello.peer_id() == options_.self_id) {
       session->Close();  // our own route to ourselves; the dialer gives up
@@ -182,7 +185,33 @@ void Hub::HandleFrame(Link* from, const v1::Frame& frame) {
   if (!from->active) return;  // an idle duplicate router link
   ApplyInterest(from, frame);
   RouteMessages(from, frame);
-  FlushPending();
+  const bool congested = FlushPending();
+  if (congested && from->session != nullptr && !from->session->reads_paused()) {
+    // Hold the publisher back until the slow peer's queue drains, rather
+    // than dropping its copies (a stuck peer does not count: see FlushPending).
+    from->session->PauseReads();
+    paused_.push_back(from);
+    from->paused_at = absl::Now();
+    ++stats_.pauses;
+    upkeep_cv_.notify_all();
+  }
+}
+
+void Hub::OnDrain() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ResumePaused(absl::InfinitePast());
+}
+
+void Hub::ResumePaused(absl::Time paused_before) {
+  size_t keep = 0;
+  for (Link* link : paused_) {
+    if (link->paused_at <= paused_before || paused_before == absl::InfinitePast()) {
+      link->session->ResumeReads();
+    } else {
+      paused_[keep++] = link;
+    }
+  }
+  paused_.resize(keep);
 }
 
 void Hub::ApplyInterest(Link* from, const v1::Frame& frame) {
@@ -290,7 +319,9 @@ void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::str
   }
 }
 
-void Hub::FlushPending() {
+bool Hub::FlushPending() {
+  const absl::Time now = absl::Now();
+  bool congested = false;
   for (Link* to : touched_) {
     to->touched = false;
     v1::Frame& pending = to->pending;
@@ -327,8 +358,18 @@ void Hub::FlushPending() {
     }
     pending.Clear();
     packed.clear();
+    // A queue past half its bound whose writes still complete belongs to a
+    // slow peer: the sender waits for it. One that makes no progress is
+    // stuck: its copies are dropped and the transport cuts it off.
+    if (to->session != nullptr && sent &&
+        to->session->queued_bytes() > options_.limits.max_bytes / 2 &&
+        now - to->session->last_write() < kStuckAfter) {
+      to->session->WatchDrain();
+      congested = true;
+    }
   }
   touched_.clear();
+  return congested;
 }
 
 HubStats Hub::stats() const {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
 #include "services/router/core/router.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/attach_server.h"
@@ -48,10 +49,15 @@ struct HubStats {
   uint64_t messages_unrouted = 0;  // nobody wanted them
   uint64_t send_overflows = 0;     // copies or deltas a full peer queue refused
   uint64_t interest_errors = 0;    // refused interest (peer asked to resync)
+  uint64_t pauses = 0;             // publishers held back for a slow peer
 };
 
 class Hub : public PeerHandler {
  public:
+  // A peer queue with data and no completed write for this long is stuck.
+  static constexpr absl::Duration kStuckAfter = absl::Milliseconds(200);
+  // Pauses end after this long even if the slow peer never drained.
+  static constexpr absl::Duration kMaxPause = absl::Milliseconds(500);
   explicit Hub(HubOptions options);
   ~Hub() override;
   Hub(const Hub&) = delete;
@@ -88,7 +94,13 @@ class Hub : public PeerHandler {
   void RouteMessages(Link* from, const v1::Frame& frame);
   void RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues);
   void QueueDeltas();
-  void FlushPending();
+  // Queues each touched link's pending content; true when one of them is
+  // congested (slow, not stuck).
+  bool FlushPending();
+  void OnDrain();
+  // Resumes reading from paused peers paused at or before `paused_before`
+  // (InfinitePast: all).
+  void ResumePaused(absl::Time paused_before);
 
   // --- Mesh (hub_mesh.cc) ---
   void Upkeep();
@@ -111,6 +123,7 @@ class Hub : public PeerHandler {
   RouteResult route_result_;           // scratch
   std::vector<Link*> touched_;         // links with pending content
   std::vector<std::string_view> queue_scratch_;
+  std::vector<Link*> paused_;  // peers whose reads wait for a slow peer
   HubStats stats_;
 
   // Mesh state.

@@ -29,6 +29,7 @@ struct Hub::Link {
   std::string pending_packed;  // messages this turn queues for it (packed)
   bool touched = false;
   uint64_t overflows = 0;  // batches its full queue refused
+  absl::Time paused_at = absl::InfinitePast();  // when its reads were paused
   absl::Time last_overflow_log = absl::InfinitePast();
 
   bool is_router() const { return kind == PeerKind::kRouter; }

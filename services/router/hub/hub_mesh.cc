@@ -61,7 +61,11 @@ void Hub::Upkeep() {
       }
       continue;  // a removed link may need a new client
     }
-    upkeep_cv_.wait_for(lock, std::chrono::seconds(1));
+    // Pauses are bounded: a slow peer that stops draining does not hold
+    // the others for longer than kMaxPause.
+    ResumePaused(absl::Now() - kMaxPause);
+    upkeep_cv_.wait_for(lock, paused_.empty() ? std::chrono::milliseconds(1000)
+                                              : std::chrono::milliseconds(50));
   }
 }
 

@@ -37,6 +37,8 @@ std::vector<prometheus::MetricFamily> HubMetrics::Collect() const {
       s.send_overflows);
   add("meridian_router_interest_errors_total", "Inconsistent interest that made a peer resync",
       MetricType::Counter, s.interest_errors);
+  add("meridian_router_pauses_total", "Publishing peers held back for a slow peer",
+      MetricType::Counter, s.pauses);
   return out;
 }
 

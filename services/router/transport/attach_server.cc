@@ -107,6 +107,10 @@ class SessionStream : public OutboxWaker {
       case kWake:
         wake_.Fired();
         if (!closing_) StartNextWrite();
+        if (!closing_ && read_deferred_ && !session_->reads_paused()) {
+          read_deferred_ = false;  // resumed
+          IssueRead();
+        }
         break;
       case kKinds: break;
     }
@@ -153,6 +157,10 @@ class SessionStream : public OutboxWaker {
       }
     } else {
       server_->handler_->OnFrame(session, in_);
+    }
+    if (session->reads_paused()) {
+      read_deferred_ = true;  // ResumeReads wakes us (kWake) to read again
+      return;
     }
     IssueRead();
   }
@@ -217,6 +225,7 @@ class SessionStream : public OutboxWaker {
   grpc::Status final_status_;
   bool attached_ = false;
   bool read_pending_ = false;
+  bool read_deferred_ = false;  // reads paused: the next Read waits for a wake
   bool write_pending_ = false;
   bool finish_pending_ = false;
   bool finished_ = false;

@@ -2,7 +2,9 @@
 // streams, each with a bounded coalescing send queue. No gRPC in this header.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +48,22 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void Close() { outbox_.CancelStream(); }
   TransportStats stats() const { return outbox_.stats(); }
 
+  // Flow control (any thread). While paused no further Frame is read from
+  // the peer (the Frame being handled is not affected), so gRPC's flow
+  // control holds the peer's writes back.
+  void PauseReads() { paused_.store(true, std::memory_order_release); }
+  void ResumeReads() {
+    if (paused_.exchange(false, std::memory_order_acq_rel)) outbox_.Kick();
+  }
+  bool reads_paused() const { return paused_.load(std::memory_order_acquire); }
+  // The send queue: bytes waiting, when a write last completed, and a
+  // one-shot notification when it drains (see Outbox::WatchDrain). Set
+  // `on_drain` in OnAttach.
+  size_t queued_bytes() const { return outbox_.queued_bytes(); }
+  absl::Time last_write() const { return outbox_.last_progress(); }
+  void SetOnDrain(std::function<void()> on_drain) { outbox_.SetOnDrain(std::move(on_drain)); }
+  void WatchDrain() { outbox_.WatchDrain(); }
+
  private:
   friend class AttachServer;
   friend class SessionStream;  // attach_server.cc
@@ -53,6 +71,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   v1::Hello hello_;
   std::string peer_address_;
   Outbox outbox_;
+  std::atomic<bool> paused_{false};
 };
 
 // Receives the streams' events, all on the server's one transport thread, in

@@ -245,21 +245,47 @@ bool Outbox::is_open() const {
 }
 
 std::unique_ptr<Frame> Outbox::TakeNext() {
-  std::lock_guard<std::mutex> lock(mu_);
-  wake_sent_ = false;
-  if (queue_.empty()) {
-    writing_ = false;
-    return nullptr;
+  std::unique_ptr<Frame> frame;
+  bool drained = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_sent_ = false;
+    last_progress_ = absl::Now();  // called when a write completed (or the stream idles)
+    if (drain_watch_ && queued_bytes_ <= limits_.max_bytes / 4) {
+      drain_watch_ = false;
+      drained = true;
+    }
+    if (queue_.empty()) {
+      writing_ = false;
+    } else {
+      Entry entry = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= entry.bytes;
+      writing_ = true;
+      stalled_since_ = absl::InfiniteFuture();  // the peer makes progress
+      ++stats_.writes;
+      stats_.messages_written += entry.frame->messages_size();
+      stats_.bytes_written += entry.bytes;
+      frame = std::move(entry.frame);
+    }
   }
-  Entry entry = std::move(queue_.front());
-  queue_.pop_front();
-  queued_bytes_ -= entry.bytes;
-  writing_ = true;
-  stalled_since_ = absl::InfiniteFuture();  // the peer makes progress
-  ++stats_.writes;
-  stats_.messages_written += entry.frame->messages_size();
-  stats_.bytes_written += entry.bytes;
-  return std::move(entry.frame);
+  if (drained && on_drain_) on_drain_();
+  return frame;
+}
+
+absl::Time Outbox::last_progress() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_progress_;
+}
+
+void Outbox::WatchDrain() {
+  std::lock_guard<std::mutex> lock(mu_);
+  drain_watch_ = true;
+}
+
+void Outbox::Kick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (open_ && waker_ != nullptr) waker_->Wake();
 }
 
 void Outbox::Recycle(std::unique_ptr<Frame> frame) {

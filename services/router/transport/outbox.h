@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -101,6 +102,18 @@ class Outbox {
   size_t queued_frames() const;
   size_t queued_bytes() const;
 
+  // Flow control. When a write last completed (InfinitePast before the
+  // first): a queue that holds data and has made no progress for long is a
+  // stuck peer, not a slow one.
+  absl::Time last_progress() const;
+  // After WatchDrain, `on_drain` (set once, before the stream opens) runs
+  // once on the stream thread, without the lock, when a completed write
+  // leaves at most a quarter of max_bytes queued.
+  void SetOnDrain(std::function<void()> on_drain) { on_drain_ = std::move(on_drain); }
+  void WatchDrain();
+  // Wakes the stream side (e.g. to read again after a pause).
+  void Kick();
+
  private:
   struct Entry {
     std::unique_ptr<Frame> frame;
@@ -129,6 +142,9 @@ class Outbox {
   size_t queued_bytes_ = 0;
   absl::Time stalled_since_ = absl::InfiniteFuture();
   bool stall_cancelled_ = false;
+  absl::Time last_progress_ = absl::InfinitePast();
+  bool drain_watch_ = false;
+  std::function<void()> on_drain_;
   Frame scratch_;
   std::vector<std::unique_ptr<Frame>> free_;
   TransportStats stats_;

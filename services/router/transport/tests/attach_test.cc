@@ -463,6 +463,32 @@ TEST(AttachTest, SlowPeerIsDisconnectedWithoutBlockingOthers) {
   EXPECT_EQ(server->attached(), 1u);
 }
 
+// Paused reads: after the Frame being handled, nothing more is read from the
+// peer (its Frames wait, then its queue) until ResumeReads; none is lost.
+TEST(AttachTest, PausedReadsHoldThePeerBackUntilResumed) {
+  RecordingHandler handler;
+  auto server = StartServer(&handler);
+  ASSERT_NE(server, nullptr);
+  ClientRecorder recorder;
+  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  ASSERT_TRUE(WaitFor([&] { return client->connected() && handler.session("peer-a") != nullptr; }));
+  auto session = handler.session("peer-a");
+  ASSERT_TRUE(client->Enqueue(MessageFrame("first")));
+  ASSERT_TRUE(WaitFor([&] { return handler.subject_count(session->id()) == 1; }));
+  session->PauseReads();
+  // The read already posted takes one more Frame; after it nothing is read.
+  ASSERT_TRUE(client->Enqueue(MessageFrame("second")));
+  ASSERT_TRUE(WaitFor([&] { return handler.subject_count(session->id()) == 2; }));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(client->Enqueue(MessageFrame(absl::StrCat("held.", i))));
+  absl::SleepFor(absl::Milliseconds(200));  // a read would have happened by now
+  EXPECT_EQ(handler.subject_count(session->id()), 2u);
+  session->ResumeReads();
+  ASSERT_TRUE(WaitFor([&] { return handler.subject_count(session->id()) == 52; }));
+  std::vector<std::string> want = {"first", "second"};
+  for (const std::string& s : Subjects("held.", 50)) want.push_back(s);
+  EXPECT_EQ(handler.subjects(session->id()), want);
+}
+
 TEST(AttachTest, FirstFrameWithoutHelloIsRejected) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
