@@ -56,7 +56,7 @@ std::vector<prometheus::MetricFamily> MetricsCollector::Collect() const {
     gauge("meridian_frontend_router_connected", "1 while attached to a router",
           link->connected() ? 1 : 0);
     counter("meridian_frontend_router_connects_total", "Router streams established", r.connects);
-    counter("meridian_frontend_router_forward_batches_total", "Message batches handed to the router",
+    counter("meridian_frontend_router_forwarded_total", "Messages handed to the router",
             r.forwarded);
     counter("meridian_frontend_router_forward_refused_total",
             "Batches the full router queue refused (kept, publishers paused)", r.forward_refused);

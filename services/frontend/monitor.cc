@@ -17,6 +17,7 @@
 #include "common/subjects/subject.h"
 #include "common/version/version.h"
 #include "services/frontend/core.h"
+#include "services/frontend/router_link.h"
 
 namespace meridian::frontend {
 namespace {
@@ -87,6 +88,7 @@ Monitor::Monitor(Core* core, MonitorOptions options)
   router_.Add("/subscriptionsz",
               [this](const http::Request& q, http::Response* r) { HandleSubsz(q, r); });
   router_.Add("/healthz", [this](const http::Request& q, http::Response* r) { HandleHealthz(q, r); });
+  router_.Add("/routez", [this](const http::Request& q, http::Response* r) { HandleRoutez(q, r); });
 }
 
 Monitor::~Monitor() { Stop(); }
@@ -142,6 +144,14 @@ std::string Monitor::Varz() {
   w.Member("host", core_->host());
   w.MemberInt("port", core_->port());
   if (o.auth.required()) w.MemberBool("auth_required", true);
+  if (RouterLink* link = core_->router_link()) {
+    std::vector<std::string> urls = link->ConnectUrls();
+    if (!urls.empty()) {
+      w.Key("connect_urls").BeginArray();
+      for (const std::string& url : urls) w.String(url);
+      w.EndArray();
+    }
+  }
   w.MemberInt("max_connections", l.max_connections);
   if (l.max_subscriptions > 0) w.MemberInt("max_subscriptions", l.max_subscriptions);
   w.MemberInt("ping_interval", absl::ToInt64Nanoseconds(l.ping_interval));
@@ -171,7 +181,7 @@ std::string Monitor::Varz() {
   w.MemberDouble("cpu", CpuPercent(core_->start_time()));
   w.MemberInt("connections", core_->num_connections().load());
   w.MemberUint("total_connections", t.total_connections);
-  w.MemberInt("routes", 0);
+  w.MemberInt("routes", core_->router_link() != nullptr && core_->router_link()->connected() ? 1 : 0);
   w.MemberInt("remotes", 0);
   w.MemberInt("leafnodes", 0);
   w.MemberUint("in_msgs", t.in_msgs);
@@ -360,6 +370,40 @@ void Monitor::HandleSubsz(const http::Request& req, http::Response* resp) {
     for (size_t i = first; i < last; ++i) WriteSubDetail(w, list[i]);
     w.EndArray();
   }
+  w.EndObject();
+  resp->SetJson(std::move(out));
+}
+
+void Monitor::HandleRoutez(const http::Request& req, http::Response* resp) {
+  Count("/routez");
+  // A frontend's one "route" is its attachment to the router.
+  std::string out;
+  json::Writer w = json::Writer::Pretty(&out);
+  w.BeginObject();
+  w.Member("server_id", core_->options().server_id);
+  w.Member("server_name", core_->options().server_name.empty() ? core_->options().server_id
+                                                               : core_->options().server_name);
+  w.Member("now", json::FormatRfc3339Nano(absl::Now()));
+  RouterLink* link = core_->router_link();
+  RouterLink::RouterInfo info;
+  if (link != nullptr) info = link->Info();
+  w.MemberInt("num_routes", info.connected ? 1 : 0);
+  w.Key("routes").BeginArray();
+  if (info.connected) {
+    RouterLinkStats st = link->stats();
+    w.BeginObject();
+    w.MemberInt("rid", 1);
+    w.Member("remote_id", info.id);
+    w.Member("remote_name", info.name);
+    w.MemberBool("did_solicit", true);
+    w.MemberBool("is_configured", true);
+    w.Member("ip", info.target);
+    w.MemberUint("in_msgs", st.routed_in);
+    w.MemberUint("out_msgs", st.forwarded);
+    w.MemberInt("subscriptions", info.remote_interest);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   resp->SetJson(std::move(out));
 }

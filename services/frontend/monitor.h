@@ -47,6 +47,7 @@ class Monitor {
   void HandleConnz(const http::Request& req, http::Response* resp);
   void HandleSubsz(const http::Request& req, http::Response* resp);
   void HandleHealthz(const http::Request& req, http::Response* resp);
+  void HandleRoutez(const http::Request& req, http::Response* resp);
   void HandleRoot(const http::Request& req, http::Response* resp);
   void Count(const std::string& path);
 

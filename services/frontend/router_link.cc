@@ -31,6 +31,7 @@ std::string Key(std::string_view subject, std::string_view queue) {
 
 struct ForwardBatch {
   std::string packed;  // router::AppendPacked records
+  uint64_t messages = 0;
 };
 
 struct RoutedBatch {
@@ -64,7 +65,7 @@ void RouterLink::Start(std::string client_url) {
   o.hello.set_kind(router::v1::PEER_KIND_FRONTEND);
   o.hello.set_protocol_version(1);
   o.hello.add_client_urls(client_url_);
-  o.on_connected = [this](bool, const router::v1::Hello&) { OnConnected(); };
+  o.on_connected = [this](bool, const router::v1::Hello& hello) { OnConnected(&hello); };
   o.on_frame = [this](Frame& frame) { OnFrame(&frame); };
   o.on_disconnected = [this](const absl::Status& status) {
     MLOG_WARN("router link lost (", status.message(), "); reconnecting");
@@ -136,9 +137,12 @@ void RouterLink::Tick() {
 
 // --- Router events (transport thread) ---
 
-void RouterLink::OnConnected() {
+void RouterLink::OnConnected(const void* raw_hello) {
+  const auto& hello = *static_cast<const router::v1::Hello*>(raw_hello);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    router_id_ = hello.peer_id();
+    router_name_ = hello.peer_name();
     connected_.store(true, std::memory_order_release);
     SendFullInterest();
   }
@@ -294,12 +298,14 @@ void RouterLink::Append(ForwardBatch* batch, const Message& msg,
                           .headers = msg.headers,
                           .payload = msg.payload};
   router::AppendPacked(&batch->packed, m, served);
+  ++batch->messages;
 }
 
 bool RouterLink::Flush(ForwardBatch* batch) {
   if (batch->packed.empty()) return true;
   if (!connected()) {
     batch->packed.clear();  // at most once, as in NATS: lost while detached
+    batch->messages = 0;
     return true;
   }
   // Copied, not swapped: a refused Enqueue discards what `build` added, and
@@ -310,8 +316,9 @@ bool RouterLink::Flush(ForwardBatch* batch) {
     forward_refused_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  forwarded_.fetch_add(1, std::memory_order_relaxed);
+  forwarded_.fetch_add(batch->messages, std::memory_order_relaxed);
   batch->packed.clear();
+  batch->messages = 0;
   return true;
 }
 
@@ -341,6 +348,17 @@ void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver)
 std::vector<std::string> RouterLink::ConnectUrls() const {
   std::lock_guard<std::mutex> lock(mu_);
   return connect_urls_;
+}
+
+RouterLink::RouterInfo RouterLink::Info() const {
+  RouterInfo info;
+  info.connected = connected();
+  info.target = client_ ? client_->current_target() : targets_.front();
+  info.remote_interest = static_cast<int64_t>(remote_entries_.load(std::memory_order_relaxed));
+  std::lock_guard<std::mutex> lock(mu_);
+  info.id = router_id_;
+  info.name = router_name_;
+  return info;
 }
 
 RouterLinkStats RouterLink::stats() const {

@@ -47,7 +47,7 @@ struct RemoteSub : subjects::Subscription {
 };
 
 struct RouterLinkStats {
-  uint64_t forwarded = 0;        // batches handed to the router
+  uint64_t forwarded = 0;        // messages handed to the router
   uint64_t forward_refused = 0;  // batches the router queue refused (retried)
   uint64_t routed_in = 0;        // messages received from the router
   uint64_t resyncs = 0;          // full interest sets sent
@@ -96,6 +96,13 @@ class RouterLink {
   // once others exist), "host:port".
   std::vector<std::string> ConnectUrls() const;
   RouterLinkStats stats() const;
+  // The router attached to (for /routez): its Hello and address.
+  struct RouterInfo {
+    bool connected = false;
+    std::string id, name, target;
+    int64_t remote_interest = 0;  // (subject, queue) entries others hold
+  };
+  RouterInfo Info() const;
   // Any loop, periodic: sends the full interest again if a delta was lost.
   void Tick();
 
@@ -103,7 +110,7 @@ class RouterLink {
   struct Interest {
     int64_t count = 0;
   };
-  void OnConnected();
+  void OnConnected(const void* router_hello);  // const v1::Hello*
   void OnFrame(void* frame);  // v1::Frame*: its messages are taken
   void OnDisconnected();
   void ApplyRemoteInterest(const void* frame);
@@ -126,6 +133,8 @@ class RouterLink {
   absl::flat_hash_map<std::string, Interest> local_ ABSL_GUARDED_BY(mu_);
   bool resync_needed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::string> connect_urls_ ABSL_GUARDED_BY(mu_);
+  std::string router_id_ ABSL_GUARDED_BY(mu_);
+  std::string router_name_ ABSL_GUARDED_BY(mu_);
 
   // Remote view (transport thread only, except remote_ reads).
   subjects::Sublist remote_;

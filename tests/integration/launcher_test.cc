@@ -273,8 +273,27 @@ TEST(LauncherTest, SeveralFrontendsEachServeClients) {
   }
   for (const std::string& url : monitoring) {
     std::string body;
-    EXPECT_EQ(HttpGet(std::string(absl::StripPrefix(url, "http://")), "/healthz", &body), 200)
-        << url;
+    std::string host_port(absl::StripPrefix(url, "http://"));
+    EXPECT_EQ(HttpGet(host_port, "/healthz", &body), 200) << url;
+    // Each frontend is attached to the router (/routez) and, once the
+    // router told it about the others, lists every client URL in /varz.
+    EXPECT_TRUE(PollUntil(
+        [&] {
+          return HttpGet(host_port, "/routez", &body) == 200 &&
+                 body.find("\"num_routes\": 1") != std::string::npos;
+        },
+        absl::Seconds(10)))
+        << url << ": " << body;
+    EXPECT_TRUE(PollUntil(
+        [&] {
+          if (HttpGet(host_port, "/varz", &body) != 200) return false;
+          for (const std::string& client : clients) {
+            if (body.find("\"" + client.substr(7) + "\"") == std::string::npos) return false;
+          }
+          return true;
+        },
+        absl::Seconds(10)))
+        << url << ": " << body;
   }
   // The launcher logs every client listener, as nats-server logs its one.
   std::string log = suite.process().Stderr();
