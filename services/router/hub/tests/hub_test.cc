@@ -91,6 +91,7 @@ class Peer {
     return urls_;
   }
   bool connected() const { return client_->connected(); }
+  uint64_t connects() const { return client_->connects(); }
   void Stop() { client_->Stop(); }
 
  private:
@@ -152,6 +153,25 @@ TEST(HubTest, PushesOthersInterestAndRoutesMessages) {
   // A goes away: its interest disappears at B.
   a.Stop();
   EXPECT_TRUE(WaitFor([&] { return b.View("foo.*|") == 0 && b.View("work|q") == 0; }));
+}
+
+TEST(HubTest, MalformedPackedMessagesEndOnlyThatStream) {
+  TestRouter r("r1");
+  r.hub->Start();
+  Peer good(r.local->address(), "G", "");
+  Peer bad(r.local->address(), "B", "");
+  Peer sub(r.local->address(), "S", "");
+  ASSERT_TRUE(WaitFor([&] { return good.connected() && bad.connected() && sub.connected(); }));
+  sub.Interest("x", "", 1);
+  ASSERT_TRUE(WaitFor([&] { return good.View("x|") == 1 && bad.View("x|") == 1; }));
+  Frame garbage;
+  garbage.set_packed(std::string("\x00\x00\xff\xff\xff\xff\x01", 7));  // a header cut short
+  ASSERT_TRUE(bad.Send(garbage));
+  // The bad peer's stream is ended (it reconnects by itself); the others go on.
+  EXPECT_TRUE(WaitFor([&] { return bad.connects() >= 2; }));
+  good.Publish("x", "after");
+  ASSERT_TRUE(WaitFor([&] { return sub.Messages().size() == 1; }));
+  EXPECT_EQ(sub.Messages()[0], "x:after:");
 }
 
 TEST(HubTest, ResetReplacesInterestWithoutFlapping) {
