@@ -10,7 +10,7 @@ if [[ ! -f build/fuzz/build.ninja ]]; then
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMERIDIAN_FUZZ=ON -DMERIDIAN_BUILD_TESTS=OFF -DMERIDIAN_BUILD_BENCHMARKS=OFF >/dev/null
 fi
-cmake --build build/fuzz -j "${JOBS:-$(nproc)}" --target protocol_fuzz conf_fuzz
+cmake --build build/fuzz -j "${JOBS:-$(nproc)}" --target protocol_fuzz conf_fuzz packed_fuzz
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 run() {
@@ -22,4 +22,5 @@ run() {
 }
 run protocol_fuzz common/protocol/tests/corpus
 run conf_fuzz common/conf/tests/testdata
+run packed_fuzz services/router/transport/tests/corpus
 echo "fuzz: no crash"
