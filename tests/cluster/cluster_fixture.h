@@ -52,6 +52,16 @@ inline std::string ClusterParamName(const ::testing::TestParamInfo<ClusterParam>
   return ParamName(info.param);
 }
 
+// Every backend at 2 and 3 URLs: the nats-server cluster reference first.
+inline auto AllBackends() {
+  return ::testing::Values(ClusterParam{Backend::kNatsCluster, 2},
+                           ClusterParam{Backend::kNatsCluster, 3},
+                           ClusterParam{Backend::kMeridianFrontends, 2},
+                           ClusterParam{Backend::kMeridianFrontends, 3},
+                           ClusterParam{Backend::kMeridianMesh, 2},
+                           ClusterParam{Backend::kMeridianMesh, 3});
+}
+
 class Cluster {
  public:
   // Starts the backend and waits until a message published on any URL

@@ -36,22 +36,6 @@ class CrossFrontendTest : public ClusterTest {
   }
 };
 
-uint64_t InMsgs(natsConnection* nc) {
-  natsStatistics* stats = nullptr;
-  natsStatistics_Create(&stats);
-  natsConnection_GetStats(nc, stats);
-  uint64_t in_msgs = 0;
-  natsStatistics_GetCounts(stats, &in_msgs, nullptr, nullptr, nullptr, nullptr);
-  natsStatistics_Destroy(stats);
-  return in_msgs;
-}
-
-int Pending(natsSubscription* sub) {
-  int msgs = 0;
-  natsSubscription_GetPending(sub, &msgs, nullptr);
-  return msgs;
-}
-
 TEST_P(CrossFrontendTest, PlainSubjectBetweenEveryPairOfUrls) {
   std::vector<NatsConnPtr> conns;
   for (int i = 0; i < urls(); ++i) conns.push_back(Connect(i));
@@ -355,13 +339,7 @@ TEST_P(CrossFrontendTest, AutoUnsubscribeAfterFiveMessagesFromAnotherUrl) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CrossFrontendTest,
-                         ::testing::Values(ClusterParam{Backend::kNatsCluster, 2},
-                                           ClusterParam{Backend::kNatsCluster, 3},
-                                           ClusterParam{Backend::kMeridianFrontends, 2},
-                                           ClusterParam{Backend::kMeridianFrontends, 3},
-                                           ClusterParam{Backend::kMeridianMesh, 2},
-                                           ClusterParam{Backend::kMeridianMesh, 3}),
-                         ClusterParamName);
+AllBackends(), ClusterParamName);
 
 }  // namespace
 }  // namespace meridian::testing

@@ -35,12 +35,6 @@ void Respond(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
   natsMsg_Destroy(msg);
 }
 
-int Pending(natsSubscription* sub) {
-  int msgs = 0;
-  natsSubscription_GetPending(sub, &msgs, nullptr);
-  return msgs;
-}
-
 TEST_P(FaultTest, KilledFrontendsInterestDisappearsWithinASecond) {
   int victim = urls() - 1;
   std::string subject = UniqueSubject("only.victim");

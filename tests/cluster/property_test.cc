@@ -301,13 +301,7 @@ TEST_P(PropertyTest, SameDeliveriesAsOneNatsServer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PropertyTest,
-                         ::testing::Values(ClusterParam{Backend::kNatsCluster, 2},
-                                           ClusterParam{Backend::kNatsCluster, 3},
-                                           ClusterParam{Backend::kMeridianFrontends, 2},
-                                           ClusterParam{Backend::kMeridianFrontends, 3},
-                                           ClusterParam{Backend::kMeridianMesh, 2},
-                                           ClusterParam{Backend::kMeridianMesh, 3}),
-                         ClusterParamName);
+AllBackends(), ClusterParamName);
 
 }  // namespace
 }  // namespace meridian::testing

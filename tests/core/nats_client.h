@@ -52,6 +52,25 @@ inline NatsSubPtr SubscribeSync(natsConnection* nc, const std::string& subject, 
   return NatsSubPtr(*status == NATS_OK ? s : nullptr);
 }
 
+// Messages this connection has read from the socket, including those for
+// subscriptions it no longer knows (libnats counts before the sid lookup).
+inline uint64_t InMsgs(natsConnection* nc) {
+  natsStatistics* stats = nullptr;
+  natsStatistics_Create(&stats);
+  natsConnection_GetStats(nc, stats);
+  uint64_t in_msgs = 0;
+  natsStatistics_GetCounts(stats, &in_msgs, nullptr, nullptr, nullptr, nullptr);
+  natsStatistics_Destroy(stats);
+  return in_msgs;
+}
+
+// Messages delivered to `sub` and not read yet.
+inline int Pending(natsSubscription* sub) {
+  int msgs = 0;
+  natsSubscription_GetPending(sub, &msgs, nullptr);
+  return msgs;
+}
+
 // The next message or nullptr (timeout or error, in *status).
 inline NatsMsgPtr NextMsg(natsSubscription* sub, int64_t timeout_ms, natsStatus* status = nullptr) {
   natsMsg* m = nullptr;
