@@ -49,6 +49,21 @@ bool Hub::Link::Send(const v1::Frame& frame) {
   return client != nullptr && client->client != nullptr && client->client->Enqueue(frame);
 }
 
+void Hub::Link::PauseReads() {
+  if (session) session->PauseReads();
+  if (client != nullptr && client->client != nullptr) client->client->PauseReads();
+}
+
+void Hub::Link::ResumeReads() {
+  if (session) session->ResumeReads();
+  if (client != nullptr && client->client != nullptr) client->client->ResumeReads();
+}
+
+bool Hub::Link::reads_paused() const {
+  if (session) return session->reads_paused();
+  return client != nullptr && client->client != nullptr && client->client->reads_paused();
+}
+
 Hub::Hub(HubOptions options)
     : options_(std::move(options)), router_(RouterOptions{.seed = options_.seed}) {}
 
@@ -186,10 +201,10 @@ void Hub::HandleFrame(Link* from, const v1::Frame& frame) {
   ApplyInterest(from, frame);
   RouteMessages(from, frame);
   const bool congested = FlushPending();
-  if (congested && from->session != nullptr && !from->session->reads_paused()) {
+  if (congested && !from->reads_paused()) {
     // Hold the publisher back until the slow peer's queue drains, rather
     // than dropping its copies (a stuck peer does not count: see FlushPending).
-    from->session->PauseReads();
+    from->PauseReads();
     paused_.push_back(from);
     from->paused_at = absl::Now();
     ++stats_.pauses;
@@ -206,7 +221,7 @@ void Hub::ResumePaused(absl::Time paused_before) {
   size_t keep = 0;
   for (Link* link : paused_) {
     if (link->paused_at <= paused_before || paused_before == absl::InfinitePast()) {
-      link->session->ResumeReads();
+      link->ResumeReads();
     } else {
       paused_[keep++] = link;
     }

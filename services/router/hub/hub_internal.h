@@ -35,6 +35,10 @@ struct Hub::Link {
   bool is_router() const { return kind == PeerKind::kRouter; }
   bool Send(absl::FunctionRef<void(v1::Frame*)> build);
   bool Send(const v1::Frame& frame);
+  // Flow control of what this link sends us (accepted or dialed stream).
+  void PauseReads();
+  void ResumeReads();
+  bool reads_paused() const;
 };
 
 // A route we dial.

@@ -40,6 +40,11 @@ class AttachClient::Impl {
 
   bool Enqueue(const Frame& frame) { return outbox_.Enqueue(frame); }
   bool Enqueue(absl::FunctionRef<void(Frame*)> build) { return outbox_.Enqueue(build); }
+  void PauseReads() { paused_.store(true); }
+  void ResumeReads() {
+    if (paused_.exchange(false)) wake_.Wake();
+  }
+  bool reads_paused() const { return paused_.load(); }
   bool connected() const { return connected_.load(); }
   uint64_t connects() const { return connects_.load(); }
   TransportStats stats() const { return outbox_.stats(); }
@@ -64,6 +69,7 @@ class AttachClient::Impl {
     std::unique_ptr<Frame> writing;  // from the Outbox, while its write is in flight
     bool start_pending = false;
     bool read_pending = false;
+    bool read_deferred = false;  // reads paused: the next Read waits for a wake
     bool write_pending = false;
     bool finish_pending = false;
     bool established = false;  // the router's Hello arrived
@@ -122,6 +128,11 @@ class AttachClient::Impl {
           BeginStop();
         } else if (attempt_ != nullptr && attempt_->established && !attempt_->failing) {
           StartNextWrite();
+          if (attempt_->read_deferred && !paused_.load()) {  // resumed
+            attempt_->read_deferred = false;
+            attempt_->read_pending = true;
+            attempt_->stream->Read(&attempt_->in, TagOf(kRead));
+          }
         }
         break;
       case kBackoff:
@@ -172,6 +183,10 @@ class AttachClient::Impl {
       options_.on_frame(a.in);
     }
     if (a.failing) return MaybeFinish();
+    if (paused_.load()) {
+      a.read_deferred = true;  // ResumeReads wakes us to read again
+      return;
+    }
     a.read_pending = true;
     a.stream->Read(&a.in, TagOf(kRead));
   }
@@ -269,6 +284,7 @@ class AttachClient::Impl {
   std::thread thread_;
   std::mutex stop_mu_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> paused_{false};
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
   // Index in targets_ of the current target; written by the transport
@@ -296,6 +312,9 @@ bool AttachClient::Enqueue(const Frame& frame) { return impl_->Enqueue(frame); }
 bool AttachClient::Enqueue(absl::FunctionRef<void(Frame*)> build) {
   return impl_->Enqueue(build);
 }
+void AttachClient::PauseReads() { impl_->PauseReads(); }
+void AttachClient::ResumeReads() { impl_->ResumeReads(); }
+bool AttachClient::reads_paused() const { return impl_->reads_paused(); }
 bool AttachClient::connected() const { return impl_->connected(); }
 uint64_t AttachClient::connects() const { return impl_->connects(); }
 TransportStats AttachClient::stats() const { return impl_->stats(); }

@@ -76,6 +76,13 @@ class AttachClient {
   // after Stop returns.
   void Stop();
 
+  // Flow control (any thread): while paused, nothing more is read from the
+  // router after the Frame being handled (gRPC's flow control then holds
+  // the router's writes). A new stream starts paused too if still paused.
+  void PauseReads();
+  void ResumeReads();
+  bool reads_paused() const;
+
   bool connected() const;
   // Streams established so far.
   uint64_t connects() const;

@@ -489,6 +489,30 @@ TEST(AttachTest, PausedReadsHoldThePeerBackUntilResumed) {
   EXPECT_EQ(handler.subjects(session->id()), want);
 }
 
+TEST(AttachTest, ClientPausedReadsHoldTheRouterBackUntilResumed) {
+  RecordingHandler handler;
+  auto server = StartServer(&handler);
+  ASSERT_NE(server, nullptr);
+  ClientRecorder recorder;
+  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  ASSERT_TRUE(WaitFor([&] { return client->connected() && handler.session("peer-a") != nullptr; }));
+  auto session = handler.session("peer-a");
+  ASSERT_TRUE(session->Send(MessageFrame("first")));
+  ASSERT_TRUE(WaitFor([&] { return recorder.received() == 1; }));
+  client->PauseReads();
+  ASSERT_TRUE(session->Send(MessageFrame("second")));  // the Read already posted takes it
+  ASSERT_TRUE(WaitFor([&] { return recorder.received() == 2; }));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(session->Send(MessageFrame(absl::StrCat("held.", i))));
+  absl::SleepFor(absl::Milliseconds(200));  // a read would have happened by now
+  EXPECT_EQ(recorder.received(), 2u);
+  client->ResumeReads();
+  ASSERT_TRUE(WaitFor([&] { return recorder.received() == 52; }));
+  std::vector<std::string> want = {"first", "second"};
+  for (const std::string& s : Subjects("held.", 50)) want.push_back(s);
+  std::lock_guard<std::mutex> lock(recorder.mu);
+  EXPECT_EQ(recorder.subjects, want);
+}
+
 TEST(AttachTest, FirstFrameWithoutHelloIsRejected) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
