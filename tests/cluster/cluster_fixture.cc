@@ -195,6 +195,18 @@ bool Kill9AndWait(pid_t pid, absl::Duration timeout) {
 // --- Cluster -------------------------------------------------------------
 
 std::unique_ptr<Cluster> Cluster::Start(Backend backend, int urls, std::string* error) {
+  for (int attempt = 1;; ++attempt) {
+    error->clear();
+    std::unique_ptr<Cluster> c = StartOnce(backend, urls, error);
+    const bool port_taken = error->find("already in use") != std::string::npos ||
+                            error->find("address in use") != std::string::npos;
+    if (c != nullptr || attempt == 3 || !port_taken) {
+      return c;
+    }
+  }
+}
+
+std::unique_ptr<Cluster> Cluster::StartOnce(Backend backend, int urls, std::string* error) {
   std::unique_ptr<Cluster> c(new Cluster(backend));
   std::string name = UniqueSubject("mesh");
   for (char& ch : name) ch = ch == '.' ? '_' : ch;

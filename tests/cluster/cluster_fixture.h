@@ -66,7 +66,11 @@ class Cluster {
  public:
   // Starts the backend and waits until a message published on any URL
   // reaches a subscriber on any other; nullptr (reason in *error) otherwise.
+  // Ports are picked free and handed to the servers, so another process may
+  // take one in between: a start that fails on "address already in use" is
+  // retried with fresh ports (3 tries).
   static std::unique_ptr<Cluster> Start(Backend backend, int urls, std::string* error);
+  static std::unique_ptr<Cluster> StartOnce(Backend backend, int urls, std::string* error);
   ~Cluster();
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
