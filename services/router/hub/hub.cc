@@ -96,42 +96,95 @@ Hub::Link* Hub::AddLink(PeerKind kind, const v1::Hello& hello, bool dialed) {
 
 void Hub::Activate(Link* link) {
   if (link->active) return;
+  if (link->is_router()) return AttachRouterLink(link);
   deltas_.clear();
   if (absl::Status s = router_.AddPeer(link->id, link->kind, &deltas_); !s.ok()) {
     MLOG_ERROR("cannot attach ", link->hello.peer_id(), ": ", s.message());
     return;
   }
   link->active = true;
-  if (link->is_router()) {
-    ++stats_.routers;
-    MLOG_INFO("linked with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
-              link->hello.route_url().empty() ? "" : " at ", link->hello.route_url(), ")");
-  } else {
-    ++stats_.peers;
-    MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " (",
-               link->hello.peer_id(), ") attached");
-  }
+  send_to_[link->id.value] = link;
+  ++stats_.peers;
+  MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " (", link->hello.peer_id(),
+             ") attached");
   QueueDeltas();  // the snapshot of everyone else's interest
 }
 
 void Hub::Deactivate(Link* link) {
   if (!link->active) return;
-  deltas_.clear();
-  (void)router_.RemovePeer(link->id, &deltas_);
   link->active = false;
-  if (link->is_router()) {
-    --stats_.routers;
-    MLOG_INFO("link with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
-              ") ended");
-  } else {
-    --stats_.peers;
-    MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " detached");
-  }
-  QueueDeltas();
   link->pending.Clear();
   link->pending_packed.clear();
   link->touched = false;
   touched_.erase(std::remove(touched_.begin(), touched_.end(), link), touched_.end());
+  if (link->is_router()) return DetachRouterLink(link);
+  deltas_.clear();
+  (void)router_.RemovePeer(link->id, &deltas_);
+  send_to_.erase(link->id.value);
+  --stats_.peers;
+  MLOG_DEBUG("", KindName(link->kind), " ", link->hello.peer_name(), " detached");
+  QueueDeltas();
+}
+
+// A router may be linked with us twice (both dialed): both links carry its
+// frames in (it sends on one, its choice); we send on one, ours. The core
+// knows the router once, whatever the number of links.
+void Hub::AttachRouterLink(Link* link) {
+  std::unique_ptr<RouterPeer>& slot = router_peers_[link->hello.peer_id()];
+  if (slot == nullptr) {
+    slot = std::make_unique<RouterPeer>();
+    slot->id = PeerId{next_peer_++};
+    slot->remote_id = link->hello.peer_id();
+    deltas_.clear();
+    (void)router_.AddPeer(slot->id, PeerKind::kRouter, &deltas_);
+    deltas_.clear();  // sent below, as a reset, on the link we choose
+    ++stats_.routers;
+    MLOG_INFO("linked with router ", link->hello.peer_name(), " (", link->hello.peer_id(),
+              link->hello.route_url().empty() ? "" : " at ", link->hello.route_url(), ")");
+  }
+  RouterPeer* rp = slot.get();
+  link->router_peer = rp;
+  link->active = true;
+  rp->links.push_back(link);
+  if (rp->chosen == nullptr) ChooseRouterLink(rp, link);
+}
+
+void Hub::ChooseRouterLink(RouterPeer* rp, Link* link) {
+  rp->chosen = link;
+  send_to_[rp->id.value] = link;
+  // Everything our local peers hold, as a reset: the other router replaces
+  // what it had from us (nothing, or what a lost link carried) without flaps.
+  deltas_.clear();
+  (void)router_.Snapshot(rp->id, &deltas_);
+  v1::Frame frame;
+  frame.set_interest_reset(true);
+  for (const OutboundDelta& d : deltas_) {
+    v1::InterestDelta* out = frame.add_interest();
+    out->set_account(d.delta.account);
+    out->set_subject(d.delta.subject);
+    out->set_queue(d.delta.queue);
+    out->set_count(d.delta.count);
+  }
+  deltas_.clear();
+  if (!link->Send(frame)) MLOG_WARN("cannot queue our interest for router ", rp->remote_id);
+}
+
+void Hub::DetachRouterLink(Link* link) {
+  RouterPeer* rp = link->router_peer;
+  link->router_peer = nullptr;
+  if (rp == nullptr) return;
+  rp->links.erase(std::remove(rp->links.begin(), rp->links.end(), link), rp->links.end());
+  if (!rp->links.empty()) {
+    if (rp->chosen == link) ChooseRouterLink(rp, rp->links.front());
+    return;
+  }
+  deltas_.clear();
+  (void)router_.RemovePeer(rp->id, &deltas_);
+  send_to_.erase(rp->id.value);
+  --stats_.routers;
+  MLOG_INFO("link with router ", link->hello.peer_name(), " (", link->hello.peer_id(), ") ended");
+  QueueDeltas();
+  router_peers_.erase(link->hello.peer_id());
 }
 
 void Hub::RemoveLink(Link* link) {
@@ -141,12 +194,8 @@ void Hub::RemoveLink(Link* link) {
   if (link->session) by_session_.erase(link->session.get());
   if (link->client) link->client->link = nullptr;
   const bool router = link->is_router();
-  const std::string remote_id = link->hello.peer_id();
   links_.erase(link->id.value);
-  if (router) {
-    ResolveDuplicates(remote_id);
-    upkeep_cv_.notify_all();  // a route may need dialing again
-  }
+  if (router) upkeep_cv_.notify_all();  // a route may need dialing again
   FlushPending();
   BroadcastClusterInfo();
 }
@@ -173,10 +222,8 @@ void Hub::OnAttach(PeerSession* session, const v1::Hello& hello) {
     if (!hello.route_url().empty() && known_routes_.insert(hello.route_url()).second) {
       upkeep_cv_.notify_all();
     }
-    ResolveDuplicates(hello.peer_id());
-  } else {
-    Activate(link);
   }
+  Activate(link);
   FlushPending();
   BroadcastClusterInfo();
 }
@@ -239,10 +286,10 @@ void Hub::ApplyInterest(Link* from, const v1::Frame& frame) {
     for (const v1::InterestDelta& d : frame.interest()) {
       full.push_back({d.account(), d.subject(), d.queue(), d.count()});
     }
-    status = router_.ResetPeer(from->id, full, &deltas_);
+    status = router_.ResetPeer(from->core_id(), full, &deltas_);
   } else {
     for (const v1::InterestDelta& d : frame.interest()) {
-      status = router_.ApplyInterest(from->id, {d.account(), d.subject(), d.queue(), d.count()},
+      status = router_.ApplyInterest(from->core_id(), {d.account(), d.subject(), d.queue(), d.count()},
                                      &deltas_);
       if (!status.ok()) break;
     }
@@ -264,9 +311,9 @@ void Hub::ApplyInterest(Link* from, const v1::Frame& frame) {
 
 void Hub::QueueDeltas() {
   for (const OutboundDelta& d : deltas_) {
-    auto it = links_.find(d.peer.value);
-    if (it == links_.end()) continue;
-    Link* to = it->second.get();
+    auto it = send_to_.find(d.peer.value);
+    if (it == send_to_.end()) continue;
+    Link* to = it->second;
     v1::InterestDelta* out = to->pending.add_interest();
     out->set_account(d.delta.account);
     out->set_subject(d.delta.subject);
@@ -307,7 +354,7 @@ void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::str
   ++stats_.messages_in;
   // From a router: it chose us for the groups it lists (serve those, no
   // other); from a local peer: the groups it already served.
-  RouteRequest request{.account = m.account, .subject = m.subject, .origin = from->id};
+  RouteRequest request{.account = m.account, .subject = m.subject, .origin = from->core_id()};
   request.queue_choice = m.queue_choice;
   if (m.queue_choice) {
     request.chosen_queues = queues;
@@ -322,9 +369,9 @@ void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::str
   out.queue_choice = true;
   if (out.origin.empty()) out.origin = from->origin_token;
   for (const RouteTarget& target : route_result_.targets()) {
-    auto it = links_.find(target.peer.value);
-    if (it == links_.end()) continue;
-    Link* to = it->second.get();
+    auto it = send_to_.find(target.peer.value);
+    if (it == send_to_.end()) continue;
+    Link* to = it->second;
     AppendPacked(&to->pending_packed, out, target.queues);
     ++stats_.messages_out;
     if (!to->touched) {

@@ -5,11 +5,13 @@
 // queue).
 //
 // Mesh: each router dials every route it knows (configured, or learned from
-// the others' ClusterInfo) with an AttachClient of kind ROUTER. When two
-// routers are linked twice (both dialed), the link dialed by the router with
-// the smaller id is the one used; the other stays idle and its dialer stops
-// it. Routers forward router-learned interest and messages only to local
-// peers (split horizon, as nats-server routes do).
+// the others' ClusterInfo) with an AttachClient of kind ROUTER, unless that
+// router already dialed us. Two routers linked twice (both dialed at once)
+// keep both links: the core knows the other router once, frames from either
+// link are its, and each side sends on one link of its choice (another one,
+// with its whole interest as a reset, when that link ends). Routers forward
+// router-learned interest and messages only to local peers (split horizon,
+// as nats-server routes do).
 #pragma once
 
 #include <atomic>
@@ -83,11 +85,15 @@ class Hub : public PeerHandler {
  private:
   struct Link;
   struct RouteClient;
+  struct RouterPeer;
 
   // --- Data plane (hub.cc), all under mu_ ---
   Link* AddLink(PeerKind kind, const v1::Hello& hello, bool dialed);
   void Activate(Link* link);
   void Deactivate(Link* link);
+  void AttachRouterLink(Link* link);
+  void ChooseRouterLink(RouterPeer* rp, Link* link);
+  void DetachRouterLink(Link* link);
   void RemoveLink(Link* link);
   void HandleFrame(Link* from, const v1::Frame& frame);
   void ApplyInterest(Link* from, const v1::Frame& frame);
@@ -107,8 +113,6 @@ class Hub : public PeerHandler {
   void EnsureRouteClients();  // mu_ held
   void StartRouteClient(const std::string& url);  // mu_ held
   void OnRouteConnected(RouteClient* rc, const v1::Hello& hello);
-  bool Preferred(const Link* link) const;
-  void ResolveDuplicates(const std::string& remote_id);  // mu_ held
   void OnClusterInfo(Link* from, const v1::ClusterInfo& info);
   void BroadcastClusterInfo();  // mu_ held
   v1::ClusterInfo ClusterInfoFor(const Link* to) const;
@@ -119,6 +123,9 @@ class Hub : public PeerHandler {
   uint64_t next_peer_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Link>> links_;  // by PeerId
   absl::flat_hash_map<PeerSession*, Link*> by_session_;
+  // Core peer id -> the link that carries what we send it.
+  absl::flat_hash_map<uint64_t, Link*> send_to_;
+  absl::flat_hash_map<std::string, std::unique_ptr<RouterPeer>> router_peers_;  // by router id
   std::vector<OutboundDelta> deltas_;  // scratch
   RouteResult route_result_;           // scratch
   std::vector<Link*> touched_;         // links with pending content

@@ -32,7 +32,12 @@ struct Hub::Link {
   absl::Time paused_at = absl::InfinitePast();  // when its reads were paused
   absl::Time last_overflow_log = absl::InfinitePast();
 
+  RouterPeer* router_peer = nullptr;  // routers: the router this link reaches
+
   bool is_router() const { return kind == PeerKind::kRouter; }
+  // The peer the routing core knows this link as (a router once, whatever
+  // the number of links with it).
+  PeerId core_id() const;
   bool Send(absl::FunctionRef<void(v1::Frame*)> build);
   bool Send(const v1::Frame& frame);
   // Flow control of what this link sends us (accepted or dialed stream).
@@ -40,6 +45,16 @@ struct Hub::Link {
   void ResumeReads();
   bool reads_paused() const;
 };
+
+// Another router of the mesh, as the core knows it, and our links with it.
+struct Hub::RouterPeer {
+  PeerId id;
+  std::string remote_id;
+  std::vector<Link*> links;
+  Link* chosen = nullptr;  // the link we send on
+};
+
+inline PeerId Hub::Link::core_id() const { return router_peer != nullptr ? router_peer->id : id; }
 
 // A route we dial.
 struct Hub::RouteClient {

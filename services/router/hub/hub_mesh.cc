@@ -1,5 +1,4 @@
-// The router mesh: dialing routes, one used link per pair of routers,
-// gossip of route and client URLs.
+// The router mesh: dialing routes, gossip of route and client URLs.
 #include <algorithm>
 
 #include "common/log/log.h"
@@ -124,41 +123,9 @@ void Hub::OnRouteConnected(RouteClient* rc, const v1::Hello& hello) {
   link->client = rc;
   rc->link = link;
   if (!hello.route_url().empty()) known_routes_.insert(hello.route_url());
-  ResolveDuplicates(hello.peer_id());
+  Activate(link);
   FlushPending();
   BroadcastClusterInfo();
-}
-
-bool Hub::Preferred(const Link* link) const {
-  const std::string& remote = link->hello.peer_id();
-  const std::string& dialer = link->dialed ? options_.self_id : remote;
-  return dialer == std::min(options_.self_id, remote);
-}
-
-void Hub::ResolveDuplicates(const std::string& remote_id) {
-  // Both routers apply the same rule, so they agree on the link to use: the
-  // one dialed by the smaller id if it exists, else the one in use, else any.
-  Link* active = nullptr;
-  Link* preferred = nullptr;
-  Link* any = nullptr;
-  for (const auto& [id, link] : links_) {
-    if (!link->is_router() || link->hello.peer_id() != remote_id) continue;
-    if (link->client != nullptr && link->client->retire) continue;
-    if (link->active) active = link.get();
-    if (preferred == nullptr && Preferred(link.get())) preferred = link.get();
-    if (any == nullptr) any = link.get();
-  }
-  Link* use = preferred != nullptr ? preferred : active != nullptr ? active : any;
-  if (use == nullptr) return;
-  if (active != nullptr && active != use) Deactivate(active);
-  Activate(use);
-  for (const auto& [id, link] : links_) {
-    if (link.get() == use || !link->is_router() || link->hello.peer_id() != remote_id) continue;
-    if (link->client != nullptr && !link->client->retire) {
-      link->client->retire = true;  // a duplicate we dialed: stop it
-      upkeep_cv_.notify_all();
-    }
-  }
 }
 
 void Hub::OnClusterInfo(Link* from, const v1::ClusterInfo& info) {

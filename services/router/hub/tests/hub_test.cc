@@ -201,9 +201,9 @@ TEST(HubTest, BadInterestMakesThePeerResync) {
   EXPECT_TRUE(WaitFor([&] { return r.hub->stats().interest_errors == 1; }));
 }
 
-// Two routers, each listing the other (both dial): one link is used, the
-// interest and messages of their peers cross it once.
-TEST(HubTest, MeshOfTwoRoutersUsesOneLink) {
+// Two routers, each listing the other (both dial, so they may be linked
+// twice): each knows the other once, and interest and messages cross once.
+TEST(HubTest, MeshOfTwoRoutersKnowsEachOnceAndDeliversOnce) {
   // Cluster listeners first, so that each knows the other's address.
   HubOptions o1{.self_id = "r1", .name = "r1", .cluster_name = "test"};
   HubOptions o2{.self_id = "r2", .name = "r2", .cluster_name = "test"};
@@ -261,7 +261,7 @@ TEST(HubTest, MeshOfTwoRoutersUsesOneLink) {
   absl::SleepFor(absl::Milliseconds(100));  // nothing more may arrive
   EXPECT_EQ(b.Messages().size(), 21u);
   EXPECT_EQ(b.Messages().back(), "work:w:q,");
-  // The duplicate link was retired: still one link each, one copy each.
+  // One router peer each, one copy each.
   EXPECT_EQ(h1->stats().routers, 1u);
   EXPECT_EQ(h2->stats().routers, 1u);
   // Client URLs of both sides reach both peers.
