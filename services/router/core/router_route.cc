@@ -78,20 +78,25 @@ RouteError Router::Route(const RouteRequest& request, RouteResult* result) {
 
   for (const subjects::QueueGroupMatch& group : match.qsubs) {
     if (!wanted(group.name)) continue;
-    // Router peers count with the weight their router announced (its local
-    // members), so the draw is proportional to members mesh-wide.
-    int64_t total = 0;
-    for (const subjects::Subscription* sub : group.members) {
-      const auto* member = static_cast<const PeerSub*>(sub);
-      if (candidate(member->peer)) total += member->count;
-    }
-    if (total <= 0) continue;
-    int64_t pick = static_cast<int64_t>(
-        std::uniform_int_distribution<uint64_t>(0, total - 1)(rng_));
-    Peer* chosen = nullptr;
+    // Members at our own peers are preferred (as nats-server prefers its
+    // own clients over routes): the draw is among local peers weighted by
+    // their member counts, and among routers, weighted by the members they
+    // announced, only when no local peer holds one.
+    int64_t total = 0, local = 0;
     for (const subjects::Subscription* sub : group.members) {
       const auto* member = static_cast<const PeerSub*>(sub);
       if (!candidate(member->peer)) continue;
+      total += member->count;
+      if (!member->peer->is_router()) local += member->count;
+    }
+    if (total <= 0) continue;
+    const bool local_only = local > 0;
+    int64_t pick = static_cast<int64_t>(
+        std::uniform_int_distribution<uint64_t>(0, (local_only ? local : total) - 1)(rng_));
+    Peer* chosen = nullptr;
+    for (const subjects::Subscription* sub : group.members) {
+      const auto* member = static_cast<const PeerSub*>(sub);
+      if (!candidate(member->peer) || (local_only && member->peer->is_router())) continue;
       if (pick < member->count) {
         chosen = member->peer;
         break;

@@ -216,18 +216,34 @@ TEST_F(RouterMeshRouteTest, LocalPublishReachesRoutersWithInterest) {
   EXPECT_THAT(Route(1, "bar"), ElementsAre(11));
 }
 
-TEST_F(RouterMeshRouteTest, LocalPublishWeighsRouterMembersLikeLocalOnes) {
+TEST_F(RouterMeshRouteTest, LocalPublishPrefersLocalMembersOverRouters) {
   Apply(router_, 2, D("work", 1, "q"));
+  Apply(router_, 3, D("work", 2, "q"));
   Apply(router_, 10, D("work", 3, "q"));  // 3 members behind router 10
   std::map<uint64_t, int> chosen;
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 3000; ++i) {
     std::vector<uint64_t> peers = Route(1, "work");
     ASSERT_EQ(peers.size(), 1u);
     EXPECT_THAT(QueuesOf(peers[0]), ElementsAre("q"));
     ++chosen[peers[0]];
   }
+  // Local peers only, weighted by their members (1 : 2).
   EXPECT_NEAR(chosen[2], 1000, 200);
-  EXPECT_NEAR(chosen[10], 3000, 200);
+  EXPECT_NEAR(chosen[3], 2000, 200);
+  EXPECT_EQ(chosen[10], 0);
+}
+
+TEST_F(RouterMeshRouteTest, LocalPublishWeighsRoutersWhenNoLocalMember) {
+  Apply(router_, 10, D("work", 1, "q"));
+  Apply(router_, 11, D("work", 3, "q"));  // 3 members behind router 11
+  std::map<uint64_t, int> chosen;
+  for (int i = 0; i < 4000; ++i) {
+    std::vector<uint64_t> peers = Route(1, "work");
+    ASSERT_EQ(peers.size(), 1u);
+    ++chosen[peers[0]];
+  }
+  EXPECT_NEAR(chosen[10], 1000, 200);
+  EXPECT_NEAR(chosen[11], 3000, 200);
 }
 
 TEST_F(RouterMeshRouteTest, MessageFromARouterGoesOnlyToLocalPeers) {
