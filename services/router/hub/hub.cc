@@ -244,7 +244,7 @@ void Hub::OnDetach(PeerSession* session) {
 
 void Hub::HandleFrame(Link* from, const v1::Frame& frame) {
   if (frame.has_cluster()) OnClusterInfo(from, frame.cluster());
-  if (!from->active) return;  // an idle duplicate router link
+  if (!from->active) return;  // a refused router link (ourselves, another cluster)
   ApplyInterest(from, frame);
   RouteMessages(from, frame);
   const bool congested = FlushPending();
