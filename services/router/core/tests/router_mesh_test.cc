@@ -72,26 +72,8 @@ class Mesh {
  private:
   int Rand(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
 
-  std::string Pattern() {
-    static const char* kTokens[] = {"a", "b", "*", ">"};
-    std::string s;
-    const int n = 1 + Rand(2);
-    for (int i = 0; i < n; ++i) {
-      if (i > 0) s += '.';
-      s += kTokens[Rand(i == n - 1 ? 4 : 3)];
-    }
-    return s;
-  }
-  std::string Literal() {
-    static const char* kTokens[] = {"a", "b", "c"};
-    std::string s;
-    const int n = 1 + Rand(2);
-    for (int i = 0; i < n; ++i) {
-      if (i > 0) s += '.';
-      s += kTokens[Rand(3)];
-    }
-    return s;
-  }
+  std::string Pattern() { return RandomPattern(rng_, 2); }
+  std::string Literal() { return RandomLiteral(rng_, 2); }
   Local RandomLocal() {
     return {Rand(kRouters), 1 + static_cast<uint64_t>(Rand(kLocalsPerRouter))};
   }

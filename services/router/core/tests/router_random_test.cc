@@ -77,27 +77,8 @@ class RandomRun {
  private:
   int Rand(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
 
-  std::string Pattern() {
-    static const char* kTokens[] = {"a", "b", "*", ">"};
-    std::string s;
-    const int n = 1 + Rand(3);
-    for (int i = 0; i < n; ++i) {
-      if (i > 0) s += '.';
-      const char* t = kTokens[Rand(i == n - 1 ? 4 : 3)];
-      s += t;
-    }
-    return s;
-  }
-  std::string Literal() {
-    static const char* kTokens[] = {"a", "b", "c"};
-    std::string s;
-    const int n = 1 + Rand(3);
-    for (int i = 0; i < n; ++i) {
-      if (i > 0) s += '.';
-      s += kTokens[Rand(3)];
-    }
-    return s;
-  }
+  std::string Pattern() { return RandomPattern(rng_, 3); }
+  std::string Literal() { return RandomLiteral(rng_, 3); }
   Key RandomKey() {
     static const char* kQueues[] = {"", "", "q1", "q2"};
     return Key{Rand(4) == 0 ? "B" : "A", Pattern(), kQueues[Rand(4)]};

@@ -57,4 +57,28 @@ void Views::Add(const std::vector<OutboundDelta>& deltas) {
 }
 
 }  // namespace testing
+std::string RandomPattern(std::mt19937_64& rng, int max_tokens) {
+  static const char* kTokens[] = {"a", "b", "*", ">"};
+  auto rand = [&rng](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  std::string s;
+  const int n = 1 + rand(max_tokens);
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) s += '.';
+    s += kTokens[rand(i == n - 1 ? 4 : 3)];
+  }
+  return s;
+}
+
+std::string RandomLiteral(std::mt19937_64& rng, int max_tokens) {
+  static const char* kTokens[] = {"a", "b", "c"};
+  auto rand = [&rng](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  std::string s;
+  const int n = 1 + rand(max_tokens);
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) s += '.';
+    s += kTokens[rand(3)];
+  }
+  return s;
+}
+
 }  // namespace meridian::router

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -48,6 +49,11 @@ class Views {
 };
 
 }  // namespace testing
+// Random subjects of 1..max_tokens tokens from a, b (and c for literals):
+// a pattern may end in '>' and hold '*' anywhere.
+std::string RandomPattern(std::mt19937_64& rng, int max_tokens);
+std::string RandomLiteral(std::mt19937_64& rng, int max_tokens);
+
 }  // namespace meridian::router
 
 #endif  // MERIDIAN_SERVICES_ROUTER_CORE_TESTS_TEST_UTIL_H_
