@@ -240,7 +240,16 @@ void RouterLink::OnFrame(void* raw) {
 void RouterLink::ApplyRemoteInterest(const void* raw) {
   const Frame& frame = *static_cast<const Frame*>(raw);
   for (const router::v1::InterestDelta& d : frame.interest()) {
-    if (d.account() != kAccount) continue;
+    if (d.account() != kAccount) {
+      // Accounts come with the auth issue; until then nothing else should
+      // arrive. Say so once rather than ignore it silently.
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true)) {
+        MLOG_WARN("router sent interest for account '", d.account(),
+                  "'; this frontend serves only $G until accounts are supported, ignoring it");
+      }
+      continue;
+    }
     std::string key = Key(d.subject(), d.queue());
     auto it = remote_subs_.find(key);
     if (it == remote_subs_.end()) {
@@ -292,11 +301,12 @@ void RouterLink::FreeRetired() {
 
 void RouterLink::Append(ForwardBatch* batch, const Message& msg,
                         absl::Span<const std::string_view> served) {
-  router::PackedMessage m{.account = kAccount,
-                          .subject = msg.subject,
-                          .reply = msg.reply,
-                          .headers = msg.headers,
-                          .payload = msg.payload};
+  router::PackedMessage m;
+  m.account = kAccount;
+  m.subject = msg.subject;
+  m.reply = msg.reply;
+  m.headers = msg.headers;
+  m.payload = msg.payload;
   router::AppendPacked(&batch->packed, m, served);
   ++batch->messages;
 }

@@ -331,9 +331,14 @@ void Hub::RouteMessages(Link* from, const v1::Frame& frame) {
   std::vector<std::string_view>& queues = queue_scratch_;
   for (const v1::Message& m : frame.messages()) {
     queues.assign(m.queues().begin(), m.queues().end());
-    PackedMessage pm{.account = m.account(), .subject = m.subject(), .reply = m.reply(),
-                     .origin = m.origin_peer(), .headers = m.headers(), .payload = m.payload(),
-                     .queue_choice = m.queue_choice()};
+    PackedMessage pm;
+    pm.account = m.account();
+    pm.subject = m.subject();
+    pm.reply = m.reply();
+    pm.origin = m.origin_peer();
+    pm.headers = m.headers();
+    pm.payload = m.payload();
+    pm.queue_choice = m.queue_choice();
     RouteOne(from, pm, queues);
   }
   std::string_view in = frame.packed();
@@ -437,19 +442,6 @@ bool Hub::FlushPending() {
 HubStats Hub::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
-}
-
-std::vector<std::string> Hub::DescribeLinks() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [id, link] : links_) {
-    const std::string_view kind = KindName(link->kind);
-    out.push_back(absl::StrCat(absl::string_view(kind.data(), kind.size()), " ",
-                               link->hello.peer_name(), " (",
-                               link->hello.peer_id(), link->active ? "" : ", idle", ")"));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 }  // namespace meridian::router

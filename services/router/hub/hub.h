@@ -79,8 +79,6 @@ class Hub : public PeerHandler {
   void OnDetach(PeerSession* session) override;
 
   HubStats stats() const;
-  // "kind name (id)" of every attached stream, for logs and admin.
-  std::vector<std::string> DescribeLinks() const;
 
  private:
   struct Link;

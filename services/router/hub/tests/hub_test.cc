@@ -208,16 +208,18 @@ struct TwoRouterMesh {
     // Learn two free ports (each hub must know its own route URL).
     int ports[2];
     {
-      Hub probe(HubOptions{.self_id = "probe"});
+      HubOptions probe_options;
+      probe_options.self_id = "probe";
+      Hub probe(probe_options);
       auto s1 = Bind(&probe, "127.0.0.1:0");
       auto s2 = Bind(&probe, "127.0.0.1:0");
       ports[0] = s1->port();
       ports[1] = s2->port();
     }
     for (int i = 0; i < 2; ++i) {
-      options[i] = HubOptions{.self_id = "r" + std::to_string(i + 1),
-                              .name = "r" + std::to_string(i + 1),
-                              .cluster_name = "test"};
+      options[i].self_id = "r" + std::to_string(i + 1);
+      options[i].name = options[i].self_id;
+      options[i].cluster_name = "test";
       options[i].route_url = "127.0.0.1:" + std::to_string(ports[i]);
     }
     options[0].routes = {options[1].route_url};
