@@ -226,7 +226,7 @@ void RouterLink::OnFrame(void* raw) {
       for (std::string_view rest = in; router::NextPacked(&rest, &m, &malformed);) {
         std::vector<std::string_view> queues;
         m.Queues(&queues);
-        router::AppendPacked(&batch_for(m.origin)->packed, m, queues);
+        router::AppendPacked(&batch_for(m.origin)->packed, m, queues);  // keeps deliver_as
       }
     }
     count += records;
@@ -306,7 +306,7 @@ void RouterLink::Append(ForwardBatch* batch, const Message& msg,
   m.subject = msg.subject;
   m.reply = msg.reply;
   m.headers = msg.headers;
-  m.payload = msg.payload;
+  m.payload = msg.payload;  // never a deliver_as: clients see what they published
   router::AppendPacked(&batch->packed, m, served);
   ++batch->messages;
 }
@@ -341,7 +341,7 @@ void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver)
     queues.assign(m.queues().begin(), m.queues().end());
     Message msg{.subject = m.subject(), .reply = m.reply(), .headers = m.headers(),
                 .payload = m.payload(), .publisher_cid = 0, .publisher_echo = true};
-    deliver(ctx, msg, queues);
+    deliver(ctx, msg.subject, msg, queues);
   }
   std::string_view in = batch->packed;
   router::PackedMessage m;
@@ -349,9 +349,10 @@ void RouterLink::ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver)
   while (router::NextPacked(&in, &m, &malformed)) {
     queues.clear();
     m.Queues(&queues);
-    Message msg{.subject = m.subject, .reply = m.reply, .headers = m.headers,
-                .payload = m.payload, .publisher_cid = 0, .publisher_echo = true};
-    deliver(ctx, msg, queues);
+    Message msg{.subject = m.deliver_as.empty() ? m.subject : m.deliver_as,
+                .reply = m.reply, .headers = m.headers, .payload = m.payload,
+                .publisher_cid = 0, .publisher_echo = true};
+    deliver(ctx, m.subject, msg, queues);
   }
 }
 

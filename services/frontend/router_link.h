@@ -89,7 +89,12 @@ class RouterLink {
   static bool Empty(const ForwardBatch* batch);
 
   // Loop thread: delivers a batch of routed messages on `deliver`.
-  using DeliverFn = void (*)(void* ctx, const Message& msg, absl::Span<const std::string_view> queues);
+  // `route_subject` is what subscriptions match; `msg.subject` is what the
+  // client's MSG/HMSG line shows: the same view unless the record carried a
+  // deliver_as (JetStream deliveries: routed on the deliver subject or pull
+  // inbox, shown with the stream subject).
+  using DeliverFn = void (*)(void* ctx, std::string_view route_subject, const Message& msg,
+                             absl::Span<const std::string_view> queues);
   static void ForEachRouted(RoutedBatch* batch, void* ctx, DeliverFn deliver);
 
   // connect_urls for INFO: every client URL of the cluster (ours included

@@ -13,7 +13,9 @@
 namespace meridian::frontend {
 namespace {
 
-// Cross-loop delivery records: [cid u64][sub serial u64][sid,subject,reply,headers,payload as u32 len + bytes].
+// Cross-loop delivery records: [cid u64][sub serial u64][sid,subject,reply,headers,payload as
+// u32 len + bytes][last u8]. The subject is the one the client sees (a routed
+// message's deliver_as): the receiving loop only writes, it does not match.
 void PutU32(std::string* out, uint32_t v) { out->append(reinterpret_cast<const char*>(&v), 4); }
 void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), 8); }
 void PutBytes(std::string* out, std::string_view s) {
@@ -182,8 +184,9 @@ bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> serv
   return true;
 }
 
-void Worker::DeliverRouted(const Message& msg, absl::Span<const std::string_view> queues) {
-  const subjects::MatchResult& result = cache_.Match(msg.subject);
+void Worker::DeliverRouted(std::string_view route_subject, const Message& msg,
+                           absl::Span<const std::string_view> queues) {
+  const subjects::MatchResult& result = cache_.Match(route_subject);
   bool stall = false;  // the router's stream is not paused for one consumer
   for (subjects::Subscription* s : result.psubs) {
     (void)DeliverTo(static_cast<ClientSub*>(s), msg, &stall);
@@ -279,9 +282,10 @@ void Worker::DrainInbox() {
     routed.swap(routed_);
   }
   for (RoutedBatch* batch : routed) {
-    RouterLink::ForEachRouted(batch, this, [](void* ctx, const Message& msg,
+    RouterLink::ForEachRouted(batch, this, [](void* ctx, std::string_view route_subject,
+                                              const Message& msg,
                                               absl::Span<const std::string_view> queues) {
-      static_cast<Worker*>(ctx)->DeliverRouted(msg, queues);
+      static_cast<Worker*>(ctx)->DeliverRouted(route_subject, msg, queues);
     });
     DeleteRoutedBatch(batch);
   }

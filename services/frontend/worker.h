@@ -107,9 +107,11 @@ class Worker {
   // Offers `msg` to the router when someone elsewhere wants it; `served` are
   // the groups a local member got. True when forwarded.
   bool Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall);
-  // A message from the router: every matching local plain subscriber, one
-  // member of each group in `queues`, no other group.
-  void DeliverRouted(const Message& msg, absl::Span<const std::string_view> queues);
+  // A message from the router: every subscriber matching `route_subject`
+  // (all plain ones, one member of each group in `queues`, no other group)
+  // gets `msg`, whose subject may differ (see RouterLink::DeliverFn).
+  void DeliverRouted(std::string_view route_subject, const Message& msg,
+                     absl::Span<const std::string_view> queues);
   void FlushForward();
   void OnStallTimer();
   void AppendRemote(ClientSub* sub, const Message& msg, bool last);

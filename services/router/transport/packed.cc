@@ -7,6 +7,8 @@ namespace meridian::router {
 namespace {
 
 constexpr size_t kHeader = 1 + 1 + 2 * 4 + 4 * 2;
+constexpr uint8_t kQueueChoice = 1;
+constexpr uint8_t kDeliverAs = 2;  // u16 length + deliver_as after the queue list
 
 void PutU16(char* p, size_t v) {
   p[0] = static_cast<char>(v & 0xff);
@@ -29,6 +31,7 @@ size_t PackedSize(const PackedMessage& m, absl::Span<const std::string_view> que
              Clip16(m.reply).size() + Clip16(m.origin).size() + m.headers.size() +
              m.payload.size();
   for (size_t i = 0; i < queues.size() && i < 255; ++i) n += 2 + Clip16(queues[i]).size();
+  if (!m.deliver_as.empty()) n += 2 + Clip16(m.deliver_as).size();
   return n;
 }
 
@@ -40,7 +43,8 @@ void AppendPacked(std::string* out, const PackedMessage& m,
   const size_t start = out->size();
   out->resize(start + PackedSize(m, queues));
   char* p = out->data() + start;
-  p[0] = m.queue_choice ? 1 : 0;
+  p[0] = static_cast<char>((m.queue_choice ? kQueueChoice : 0) |
+                           (m.deliver_as.empty() ? 0 : kDeliverAs));
   p[1] = static_cast<char>(num_queues);
   PutU16(p + 2, account.size());
   PutU16(p + 4, subject.size());
@@ -58,6 +62,11 @@ void AppendPacked(std::string* out, const PackedMessage& m,
     PutU16(p, q.size());
     std::memcpy(p + 2, q.data(), q.size());
     p += 2 + q.size();
+  }
+  if (!m.deliver_as.empty()) {
+    std::string_view d = Clip16(m.deliver_as);
+    PutU16(p, d.size());
+    std::memcpy(p + 2, d.data(), d.size());
   }
 }
 
@@ -77,7 +86,8 @@ bool NextPacked(std::string_view* in, PackedMessage* m, bool* malformed) {
     *malformed = true;
     return false;
   }
-  m->queue_choice = (p[0] & 1) != 0;
+  const uint8_t flags = static_cast<uint8_t>(p[0]);
+  m->queue_choice = (flags & kQueueChoice) != 0;
   m->num_queues = static_cast<uint8_t>(p[1]);
   const char* f = p + kHeader;
   std::string_view* fields[6] = {&m->account, &m->subject, &m->reply,
@@ -100,6 +110,16 @@ bool NextPacked(std::string_view* in, PackedMessage* m, bool* malformed) {
     }
   }
   m->queue_bytes = std::string_view(f, q - f);
+  m->deliver_as = {};
+  if ((flags & kDeliverAs) != 0) {  // (a zero length reads as no deliver_as)
+    const size_t at = static_cast<size_t>(q - p);
+    if (at + 2 > in->size() || at + 2 + GetU(q, 2) > in->size()) {
+      *malformed = true;
+      return false;
+    }
+    m->deliver_as = std::string_view(q + 2, GetU(q, 2));
+    q += 2 + m->deliver_as.size();
+  }
   in->remove_prefix(q - p);
   return true;
 }

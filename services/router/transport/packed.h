@@ -3,10 +3,13 @@
 // parsing, UTF-8 checks) dominated the Attach stream; a packed record is
 // appended with memcpy and read as views, with no allocation.
 //
-// Record (little endian): u8 flags (bit 0: queue_choice), u8 queue count,
-// u16 account, subject, reply and origin lengths, u32 headers and payload
-// lengths, then those six fields' bytes in that order, then each queue group
-// as u16 length + name.
+// Record (little endian): u8 flags (bit 0: queue_choice, bit 1: deliver_as
+// follows), u8 queue count, u16 account, subject, reply and origin lengths,
+// u32 headers and payload lengths, then those six fields' bytes in that
+// order, then each queue group as u16 length + name, then (bit 1 only)
+// deliver_as as u16 length + bytes. A record without deliver_as has bit 1
+// clear and ends after its queue list (the original format); readers ignore
+// the other flag bits.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,11 @@ struct PackedMessage {
   bool queue_choice = false;
   uint8_t num_queues = 0;
   std::string_view queue_bytes;  // the encoded queue list
+  // The subject the receiving client sees in its MSG/HMSG line when it
+  // differs from the routing subject (JetStream deliveries: routed on the
+  // deliver subject or pull inbox, shown with the stream subject). Empty:
+  // the client sees `subject`.
+  std::string_view deliver_as;
 
   // Appends the queue group names to `out` (views into the record).
   template <typename Vec>

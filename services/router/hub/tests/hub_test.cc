@@ -47,7 +47,9 @@ class Peer {
       while (NextPacked(&in, &m, &malformed)) {
         std::vector<std::string_view> queues;
         m.Queues(&queues);
-        std::string line = std::string(m.subject) + ":" + std::string(m.payload) + ":";
+        std::string line = std::string(m.subject);
+        if (!m.deliver_as.empty()) line += ">" + std::string(m.deliver_as);
+        line += ":" + std::string(m.payload) + ":";
         for (std::string_view q : queues) line += std::string(q) + ",";
         messages_.push_back(line);
       }
@@ -76,6 +78,18 @@ class Peer {
     m->set_subject(subject);
     m->set_payload(payload);
     for (const auto& q : served) m->add_queues(q);
+    ASSERT_TRUE(Send(f));
+  }
+  // A message in the packed form, as frontends and jetstream send them.
+  void PublishPacked(const std::string& subject, const std::string& deliver_as,
+                     const std::string& payload) {
+    Frame f;
+    PackedMessage m;
+    m.account = "$G";
+    m.subject = subject;
+    m.payload = payload;
+    m.deliver_as = deliver_as;
+    AppendPacked(f.mutable_packed(), m, {});
     ASSERT_TRUE(Send(f));
   }
   int View(const std::string& key) {
@@ -279,6 +293,22 @@ TEST(HubTest, MeshOfTwoRoutersKnowsEachOnceAndDeliversOnce) {
   mesh.StopRouter(1);
   EXPECT_TRUE(WaitFor([&] { return a.View("foo|") == 0 && a.View("work|q") == 0; }));
   a.Stop();
+}
+
+// A message's deliver_as (the subject its client sees) crosses both routers:
+// each re-encodes the record for the next hop.
+TEST(HubTest, DeliverAsCrossesTheMesh) {
+  TwoRouterMesh mesh;
+  ASSERT_TRUE(WaitFor([&] { return mesh.Linked(); }));
+  Peer a(mesh.local[0]->address(), "A", "");
+  Peer b(mesh.local[1]->address(), "B", "");
+  ASSERT_TRUE(WaitFor([&] { return a.connected() && b.connected(); }));
+  b.Interest("_INBOX.x", "", 1);
+  ASSERT_TRUE(WaitFor([&] { return a.View("_INBOX.x|") == 1; }));
+  a.PublishPacked("_INBOX.x", "orders.new", "1");
+  a.PublishPacked("_INBOX.x", "", "2");
+  ASSERT_TRUE(WaitFor([&] { return b.Messages().size() == 2; }));
+  EXPECT_EQ(b.Messages(), (std::vector<std::string>{"_INBOX.x>orders.new:1:", "_INBOX.x:2:"}));
 }
 
 // Router 1's cluster listener goes away: the links it accepted end. Traffic

@@ -27,6 +27,7 @@ void PackedFuzzOne(const uint8_t* data, size_t size) {
     back.Queues(&back_queues);
     if (back.account != m.account || back.subject != m.subject || back.reply != m.reply ||
         back.origin != m.origin || back.headers != m.headers || back.payload != m.payload ||
+        back.deliver_as != m.deliver_as ||
         back.queue_choice != m.queue_choice || back_queues != queues) {
       std::abort();
     }
