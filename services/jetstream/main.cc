@@ -1,22 +1,54 @@
 // meridian-jetstream: streams, consumers, KV and Object Store on RocksDB.
+#include <memory>
+
+#include "absl/strings/str_split.h"
 #include "common/daemon/daemon.h"
-#include "services/jetstream/storage.h"
+#include "services/jetstream/engine/engine.h"
 
 int main(int argc, char** argv) {
   meridian::daemon::Daemon daemon("jetstream",
                                   "Meridian's JetStream service: streams, consumers, Key-Value and "
                                   "Object Store on RocksDB.");
-  meridian::jetstream::StorageOptions storage_options;
-  std::string router;
-  daemon.options().String({"router"}, &router, "gRPC address of the router to attach to");
-  daemon.options().String({"sd", "store_dir"}, &storage_options.store_dir,
+  meridian::jetstream::EngineOptions o;
+  std::string routers;
+  daemon.options().String({"router"}, &routers,
+                          "gRPC address of the router to attach to (a,b,c: failover targets)");
+  daemon.options().String({"sd", "store_dir"}, &o.store_dir,
                           "Storage directory (RocksDB lives in <store_dir>/jetstream)");
-  daemon.options().Size({"max_memory_store"}, &storage_options.max_memory_store,
+  daemon.options().Size({"max_memory_store"}, &o.max_memory_store,
                         "Memory storage limit in bytes (-1: unlimited)");
-  daemon.options().Size({"max_file_store"}, &storage_options.max_file_store,
+  daemon.options().Size({"max_file_store"}, &o.max_file_store,
                         "File storage limit in bytes (-1: unlimited)");
+  daemon.options().Bool({"sync_always"}, &o.sync_always,
+                        "fsync the store before every acknowledgement (default: written to the OS "
+                        "before acknowledging, survives a crash of the process, not of the machine)");
+  daemon.options().Int({"sync_interval_ms"}, &o.sync_interval_ms,
+                       "Without --sync_always: fsync the store this often (ms; nats-server's "
+                       "sync_interval defaults to 2 minutes)");
+  daemon.options().String({"server_name"}, &o.server_name, "Server name shown as stream leader");
   if (auto code = daemon.ParseArgs(argc, argv)) return *code;
-  meridian::jetstream::Storage storage(storage_options);
-  daemon.AddComponent("storage", [&] { return storage.Open(); }, [&] { storage.Close(); });
+  o.link.targets = absl::StrSplit(routers, ',', absl::SkipEmpty());
+  if (o.link.targets.empty()) {
+    std::fprintf(stderr, "meridian-jetstream: --router is required\n");
+    return 1;
+  }
+  o.link.peer_id = daemon.id();
+  o.link.peer_name = daemon.common().name;
+  if (o.server_name.empty()) o.server_name = daemon.common().name;
+  o.server_id = daemon.id();
+  std::unique_ptr<meridian::jetstream::Engine> engine;
+  daemon.AddComponent(
+      "engine",
+      [&]() -> absl::Status {
+        auto e = meridian::jetstream::Engine::Open(o);
+        if (!e.ok()) return e.status();
+        engine = std::move(*e);
+        engine->Start();
+        return absl::OkStatus();
+      },
+      [&] {
+        if (engine) engine->Stop();
+        engine.reset();
+      });
   return daemon.Run();
 }

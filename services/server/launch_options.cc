@@ -242,6 +242,14 @@ absl::Status ApplyJetStreamBlock(const conf::Value& block, LaunchOptions& o,
       absl::StatusOr<int64_t> v = conf::ParseSize(value);
       if (!v.ok()) return v.status();
       o.max_file_store = *v;
+    } else if (k == "sync_interval" || k == "sync") {
+      if (value.is_string() && absl::AsciiStrToLower(value.as_string()) == "always") {
+        o.jetstream_sync_always = true;
+      } else {
+        absl::StatusOr<absl::Duration> d = conf::ParseDuration(value);
+        if (!d.ok()) return d.status();
+        o.jetstream_sync_interval_ms = absl::ToInt64Milliseconds(*d);
+      }
     } else {
       return Unsupported(value, absl::StrCat("jetstream.", key));
     }
@@ -395,7 +403,7 @@ void Register(options::OptionSet& set, LaunchOptions& o, RawFlags& raw) {
                  "(nats-route://host:port,...) [config: cluster.routes]")
       .NoConfig();
   set.String({"admin_listen"}, &o.admin_listen,
-             "Meridian admin gRPC address (default 127.0.0.1:8223; random when -p -1)");
+             "Meridian admin gRPC address (default 127.0.0.1:8223 with the default client port, else random)");
   set.String({"metrics_listen"}, &o.metrics_listen, "Launcher's Prometheus /metrics address");
   set.String({"run_dir"}, &o.run_dir, "Directory for the suite's unix sockets (default: new temp dir)");
   set.Bool({"h", "help"}, &o.help, "Show this message").NoConfig();
@@ -517,7 +525,9 @@ absl::StatusOr<LaunchOptions> ParseLaunchOptions(int argc, const char* const* ar
     return absl::InvalidArgumentError(absl::StrCat("invalid monitoring port ", o.http_port));
   }
   if (absl::Status s = ResolveFrontendsAndCluster(raw, set, o); !s.ok()) return s;
-  if (o.admin_listen.empty()) o.admin_listen = o.port == -1 ? "127.0.0.1:0" : "127.0.0.1:8223";
+  // The fixed admin port only goes with the default client port: two servers
+  // started on other ports (tests, several on one machine) must not collide.
+  if (o.admin_listen.empty()) o.admin_listen = o.port == 4222 ? "127.0.0.1:8223" : "127.0.0.1:0";
   if (!o.pass.empty() && o.user.empty()) {
     return absl::InvalidArgumentError("--pass given without --user");
   }

@@ -36,6 +36,10 @@ struct LaunchOptions {
   std::string store_dir;
   int64_t max_memory_store = -1;
   int64_t max_file_store = -1;
+  // jetstream { sync_interval }: "always" = fsync before every acknowledgement;
+  // otherwise the interval of background fsyncs (nats-server default 2 min).
+  bool jetstream_sync_always = false;
+  int64_t jetstream_sync_interval_ms = 120000;
   // Authorization (single user or token, until the auth service issue).
   std::string user;
   std::string pass;

@@ -218,6 +218,9 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
     if (o.max_file_store >= 0) {
       js.args.insert(js.args.end(), {"--max_file_store", absl::StrCat(o.max_file_store)});
     }
+    if (o.jetstream_sync_always) js.args.push_back("--sync_always");
+    js.args.insert(js.args.end(), {"--sync_interval_ms", absl::StrCat(o.jetstream_sync_interval_ms),
+                                   "--server_name", name});
     specs.push_back(std::move(js));
   }
   ChildSpec links = base("links", "links");

@@ -1,0 +1,148 @@
+// The JetStream engine: one thread that owns every stream, consumer and the
+// stores, fed by the router link. Each turn it drains the messages the
+// router sent (API requests, publishes into streams, acks, flow-control
+// replies), runs due timers, lets consumers deliver, commits the store once
+// (group commit: every PubAck of the turn waits for that one write), and
+// sends what the turn produced as one batch.
+//
+// Threads: Start() spawns the engine thread; everything else here runs on
+// it. Stop() from any thread. RocksDB writes run on this thread, never on an
+// event loop or a gRPC thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/subjects/sublist.h"
+#include "services/jetstream/engine/peer_link.h"
+#include "services/jetstream/engine/timers.h"
+#include "services/jetstream/store/store.h"
+
+namespace meridian::jetstream {
+
+class Stream;
+class ApiHandler;
+
+struct EngineOptions {
+  PeerLinkOptions link;
+  std::string store_dir = "/tmp/nats";
+  int64_t max_memory_store = -1;  // bytes; -1: unlimited
+  int64_t max_file_store = -1;
+  bool sync_always = false;
+  int64_t sync_interval_ms = 120000;  // background fsync period (without sync_always)
+  std::string server_name;
+  std::string server_id;
+  uint64_t block_cache_bytes = 64ull << 20;
+};
+
+struct EngineStats {
+  uint64_t api_requests = 0;
+  uint64_t api_errors = 0;
+  uint64_t messages_stored = 0;
+  uint64_t turns = 0;
+};
+
+class Engine : private PeerVisitor {
+ public:
+  // Opens the stores and loads every stream and consumer (limits are
+  // re-applied). Errors name the directory and the reason.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> Open(EngineOptions options);
+  ~Engine();
+
+  void Start();
+  void Stop();
+
+  // ----- for streams, consumers and the API (engine thread) -----
+  // Queues a message for the router; `deliver_as` is the subject the client
+  // sees when it differs from the routing subject (JetStream deliveries).
+  void Send(std::string_view subject, std::string_view reply, std::string_view headers,
+            std::string_view payload, std::string_view deliver_as = {});
+  bool backlogged() const { return out_.size() >= kMaxOutBytes; }
+  int64_t now_ns() const { return now_ns_; }
+  Timers& timers() { return timers_; }
+  // Whether some client (anywhere) subscribes to `subject` (push consumers
+  // deliver only then), and to it in `queue` when one is given.
+  bool HasInterest(std::string_view subject, std::string_view queue = {});
+  // A stream wants to run again at the end of this turn (deliveries).
+  void Kick(Stream* stream);
+
+  Store* store_for(bool memory) { return memory ? memory_store_.get() : file_store_.get(); }
+  const EngineOptions& options() const { return options_; }
+  EngineStats& stats() { return stats_; }
+
+  // Streams by name; creation/deletion keep the subject index and the
+  // interest sent to the router in step.
+  Stream* FindStream(std::string_view name);
+  const std::map<std::string, std::unique_ptr<Stream>, std::less<>>& streams() const {
+    return streams_;
+  }
+  // The stream whose subjects match a published subject, or null.
+  Stream* StreamForSubject(std::string_view subject);
+  void AddStream(std::unique_ptr<Stream> stream);
+  void RemoveStream(std::string_view name);
+  // Re-index after a subjects change.
+  void ReindexStream(Stream* stream);
+  // Any configured subject (of another stream than `except`) overlapping.
+  bool SubjectsOverlap(const std::vector<std::string>& subjects, const Stream* except);
+
+  // Bytes reserved/used per storage kind, for max_*_store.
+  uint64_t used_bytes(bool memory) const;
+
+ private:
+  explicit Engine(EngineOptions options);
+  absl::Status LoadStreams(Store* store);
+  void Run();
+  void Turn();
+  void Flush();
+  void ScheduleSync();
+  std::vector<std::string> InterestSubjects() const;
+
+  // PeerVisitor
+  void OnAttached() override;
+  void OnRemoteInterestReset() override;
+  void OnRemoteInterest(std::string_view subject, std::string_view queue, int32_t delta) override;
+  void OnMessage(const router::PackedMessage& msg) override;
+
+  static constexpr size_t kMaxOutBytes = 8 << 20;
+
+  EngineOptions options_;
+  std::unique_ptr<Store> file_store_;
+  std::unique_ptr<Store> memory_store_;
+  std::unique_ptr<PeerLink> link_;
+  std::unique_ptr<ApiHandler> api_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
+
+  int64_t now_ns_ = 0;
+  Timers timers_;
+  EngineStats stats_;
+  std::string out_;  // packed records for the router
+  bool interest_dirty_ = false;
+
+  std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
+  // Stream subjects -> Stream (a Subscription per subject).
+  struct SubjectEntry;
+  subjects::Sublist subject_index_;
+  std::vector<std::unique_ptr<SubjectEntry>> subject_entries_;
+  std::vector<Stream*> kicked_;
+
+  // Other peers' interest, as the router pushes it.
+  struct RemoteSub;
+  subjects::Sublist remote_;
+  absl::flat_hash_map<std::string, std::unique_ptr<RemoteSub>> remote_subs_;
+};
+
+}  // namespace meridian::jetstream

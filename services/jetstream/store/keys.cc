@@ -1,0 +1,164 @@
+#include "services/jetstream/store/keys.h"
+
+namespace meridian::jetstream::keys {
+
+void AppendBigEndian64(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  dst->append(buf, sizeof(buf));
+}
+
+uint64_t ReadBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+void AppendVarint(std::string* dst, uint64_t v) {
+  while (v >= 0x80) {
+    dst->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  dst->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint(std::string_view* in, uint64_t* v) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < in->size() && i < 10; ++i) {
+    const uint8_t b = static_cast<uint8_t>((*in)[i]);
+    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      in->remove_prefix(i + 1);
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string StreamPrefix(uint64_t id) {
+  std::string out;
+  AppendBigEndian64(&out, id);
+  return out;
+}
+
+std::string TagPrefix(uint64_t id, char tag) {
+  std::string out = StreamPrefix(id);
+  out.push_back(tag);
+  return out;
+}
+
+std::string TagLimit(uint64_t id, char tag) {
+  std::string out = StreamPrefix(id);
+  out.push_back(static_cast<char>(tag + 1));
+  return out;
+}
+
+void MsgKey(uint64_t id, StreamSeq seq, std::string* out) {
+  out->clear();
+  AppendBigEndian64(out, id);
+  out->push_back(kMsgTag);
+  AppendBigEndian64(out, seq);
+}
+
+void IndexPrefix(uint64_t id, std::string_view subject, std::string* out) {
+  out->clear();
+  AppendBigEndian64(out, id);
+  out->push_back(kIndexTag);
+  AppendVarint(out, subject.size());
+  out->append(subject);
+}
+
+void IndexKey(uint64_t id, std::string_view subject, StreamSeq seq, std::string* out) {
+  IndexPrefix(id, subject, out);
+  AppendBigEndian64(out, seq);
+}
+
+std::string CatalogKey(std::string_view name) {
+  std::string out = TagPrefix(kGlobalId, kCatalogTag);
+  out.append(name);
+  return out;
+}
+
+std::string NextIdKey() { return TagPrefix(kGlobalId, kNextIdTag); }
+
+std::string ConsumerKey(uint64_t id, std::string_view name) {
+  std::string out = TagPrefix(id, kConsumerTag);
+  out.append(name);
+  return out;
+}
+
+std::string MetaKey(uint64_t id) { return TagPrefix(id, kMetaTag); }
+std::string SeqStateKey(uint64_t id) { return TagPrefix(id, kSeqStateTag); }
+
+bool ParseIndexKey(std::string_view key, std::string_view* subject, StreamSeq* seq) {
+  if (key.size() < kTagPrefixLen + 1 + kSeqLen) return false;
+  key.remove_prefix(kTagPrefixLen);
+  uint64_t len = 0;
+  if (!ReadVarint(&key, &len) || key.size() != len + kSeqLen) return false;
+  *subject = key.substr(0, len);
+  *seq = ReadBigEndian64(key.data() + len);
+  return true;
+}
+
+bool ParseMsgKey(std::string_view key, StreamSeq* seq) {
+  if (key.size() != kTagPrefixLen + kSeqLen) return false;
+  *seq = ReadBigEndian64(key.data() + kTagPrefixLen);
+  return true;
+}
+
+void EncodeMsg(int64_t ts_ns, std::string_view subject, std::string_view headers,
+               std::string_view data, std::string* out) {
+  out->clear();
+  out->reserve(8 + 10 + subject.size() + headers.size() + data.size());
+  AppendBigEndian64(out, static_cast<uint64_t>(ts_ns));
+  AppendVarint(out, subject.size());
+  out->append(subject);
+  AppendVarint(out, headers.size());
+  out->append(headers);
+  out->append(data);
+}
+
+bool DecodeMsg(std::string_view value, MsgView* out) {
+  if (value.size() < 8) return false;
+  out->ts_ns = static_cast<int64_t>(ReadBigEndian64(value.data()));
+  value.remove_prefix(8);
+  uint64_t len = 0;
+  if (!ReadVarint(&value, &len) || value.size() < len) return false;
+  out->subject = value.substr(0, len);
+  value.remove_prefix(len);
+  if (!ReadVarint(&value, &len) || value.size() < len) return false;
+  out->headers = value.substr(0, len);
+  value.remove_prefix(len);
+  out->data = value;
+  return true;
+}
+
+void EncodeIndexValue(uint64_t size, std::string* out) {
+  out->clear();
+  AppendVarint(out, size);
+}
+
+bool DecodeIndexValue(std::string_view value, uint64_t* size) {
+  return ReadVarint(&value, size) && value.empty();
+}
+
+void EncodeSeqState(const SeqState& state, std::string* out) {
+  out->clear();
+  AppendBigEndian64(out, state.first);
+  AppendBigEndian64(out, state.last);
+  AppendBigEndian64(out, static_cast<uint64_t>(state.last_ts_ns));
+}
+
+bool DecodeSeqState(std::string_view value, SeqState* state) {
+  if (value.size() != 24) return false;
+  state->first = ReadBigEndian64(value.data());
+  state->last = ReadBigEndian64(value.data() + 8);
+  state->last_ts_ns = static_cast<int64_t>(ReadBigEndian64(value.data() + 16));
+  return true;
+}
+
+}  // namespace meridian::jetstream::keys

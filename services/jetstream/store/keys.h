@@ -1,0 +1,83 @@
+// Internal: the RocksDB key layout and value encodings of the message store
+// (README.md describes the layout). Pure functions, no RocksDB types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "services/jetstream/store/store.h"
+
+namespace meridian::jetstream::keys {
+
+// Stream id 0 holds the store-wide records.
+inline constexpr uint64_t kGlobalId = 0;
+inline constexpr size_t kIdLen = 8;
+inline constexpr size_t kTagPrefixLen = kIdLen + 1;  // id + tag
+inline constexpr size_t kSeqLen = 8;
+
+// Tags (the byte after the id).
+inline constexpr char kCatalogTag = 'N';    // global: name -> stream id
+inline constexpr char kNextIdTag = 'X';     // global: next stream id
+inline constexpr char kIndexTag = 'I';      // id I varint(len) subject seq -> varint(size)
+inline constexpr char kMsgTag = 'M';        // id M seq -> message
+inline constexpr char kConsumerTag = 'c';   // id c name -> blob
+inline constexpr char kMetaTag = 'm';       // id m -> meta
+inline constexpr char kSeqStateTag = 'q';   // id q -> last seq, last ts
+
+void AppendBigEndian64(std::string* dst, uint64_t v);
+uint64_t ReadBigEndian64(const char* p);
+void AppendVarint(std::string* dst, uint64_t v);
+// Consumes a varint from the front of `in`.
+bool ReadVarint(std::string_view* in, uint64_t* v);
+
+// The 8-byte stream id: every key of a stream starts with it.
+std::string StreamPrefix(uint64_t id);
+std::string TagPrefix(uint64_t id, char tag);
+// The first key after every key starting with TagPrefix(id, tag).
+std::string TagLimit(uint64_t id, char tag);
+
+void MsgKey(uint64_t id, StreamSeq seq, std::string* out);
+// Every index key of `subject` starts with this.
+void IndexPrefix(uint64_t id, std::string_view subject, std::string* out);
+void IndexKey(uint64_t id, std::string_view subject, StreamSeq seq, std::string* out);
+std::string CatalogKey(std::string_view name);
+std::string NextIdKey();
+std::string ConsumerKey(uint64_t id, std::string_view name);
+std::string MetaKey(uint64_t id);
+std::string SeqStateKey(uint64_t id);
+
+// `key` starts with TagPrefix(id, kIndexTag).
+bool ParseIndexKey(std::string_view key, std::string_view* subject, StreamSeq* seq);
+// `key` starts with TagPrefix(id, kMsgTag).
+bool ParseMsgKey(std::string_view key, StreamSeq* seq);
+
+// Message value: ts (8, big-endian), varint(len) subject, varint(len)
+// headers, data.
+void EncodeMsg(int64_t ts_ns, std::string_view subject, std::string_view headers,
+               std::string_view data, std::string* out);
+struct MsgView {
+  int64_t ts_ns = 0;
+  std::string_view subject;
+  std::string_view headers;
+  std::string_view data;
+};
+bool DecodeMsg(std::string_view value, MsgView* out);
+
+// Index value: the message's StoredSize.
+void EncodeIndexValue(uint64_t size, std::string* out);
+bool DecodeIndexValue(std::string_view value, uint64_t* size);
+
+// Sequence state: what the index cannot tell. last seq and last ts survive
+// removing the newest messages (as nats-server's last seq does); first seq
+// matters only while the stream is empty (0 = never stored, else last + 1 or
+// what SetNextSeq set).
+struct SeqState {
+  StreamSeq first = 0;
+  StreamSeq last = 0;
+  int64_t last_ts_ns = 0;
+};
+void EncodeSeqState(const SeqState& state, std::string* out);
+bool DecodeSeqState(std::string_view value, SeqState* state);
+
+}  // namespace meridian::jetstream::keys

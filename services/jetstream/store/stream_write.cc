@@ -1,0 +1,371 @@
+// StreamStore: recovery, appends, removals, metadata and consumer blobs.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
+#include "services/jetstream/store/keys.h"
+#include "services/jetstream/store/rocks_store.h"
+
+namespace meridian::jetstream {
+namespace {
+
+rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// Head read-ahead bounds: entries and value bytes read per fill.
+constexpr size_t kHeadMaxEntries = 1024;
+constexpr uint64_t kHeadMaxBytes = 1ull << 20;
+
+}  // namespace
+
+RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string name,
+                                   std::string meta, uint64_t tail_cache_bytes)
+    : store_(store),
+      id_(id),
+      name_(std::move(name)),
+      meta_(std::move(meta)),
+      tail_(tail_cache_bytes) {}
+
+void RocksStreamStore::InitEmpty() {
+  tail_.Reset(1);
+  MarkDirty();
+}
+
+absl::Status RocksStreamStore::Recover(const keys::SeqState& persisted) {
+  const std::string prefix = keys::TagPrefix(id_, keys::kIndexTag);
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
+  std::string current;
+  SubjectInfo info;
+  StreamSeq min_seq = 0;
+  StreamSeq max_seq = 0;
+  auto flush = [&] {
+    if (info.msgs > 0) subjects_.emplace(current, info);
+  };
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view subject;
+    StreamSeq seq = 0;
+    uint64_t size = 0;
+    if (!keys::ParseIndexKey(AsView(it->key()), &subject, &seq) ||
+        !keys::DecodeIndexValue(AsView(it->value()), &size)) {
+      return absl::DataLossError(absl::StrCat("message store: bad index key in stream ", name_));
+    }
+    if (info.msgs == 0 || subject != current) {
+      flush();
+      current.assign(subject);
+      info = SubjectInfo{};
+      info.first = seq;
+    }
+    ++info.msgs;
+    info.last = seq;
+    ++msgs_;
+    bytes_ += size;
+    if (min_seq == 0 || seq < min_seq) min_seq = seq;
+    max_seq = std::max(max_seq, seq);
+  }
+  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+  flush();
+  store_->AddBytes(static_cast<int64_t>(bytes_));
+
+  last_ = std::max(persisted.last, max_seq);
+  last_ts_ = persisted.last_ts_ns;
+  if (msgs_ == 0) {
+    first_ = persisted.first;
+    first_ts_ = 0;
+  } else {
+    first_ = min_seq;
+    StoredMessage m;
+    if (absl::Status s = LoadFromDb(first_, &m); !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("message store: stream ", name_, " lost message ", first_, ": ", s.message()));
+    }
+    first_ts_ = m.ts_ns;
+    if (max_seq > persisted.last) {  // not expected: the seq state is written with every batch
+      if (absl::Status s = LoadFromDb(max_seq, &m); s.ok()) last_ts_ = m.ts_ns;
+    }
+  }
+  tail_.Reset(last_ + 1);
+  return absl::OkStatus();
+}
+
+void RocksStreamStore::MarkDirty() {
+  if (dirty_) return;
+  dirty_ = true;
+  store_->MarkDirty(this);
+}
+
+void RocksStreamStore::WriteSeqState(rocksdb::WriteBatch* batch) {
+  keys::SeqState state;
+  state.first = first_;
+  state.last = last_;
+  state.last_ts_ns = last_ts_;
+  std::string value;
+  keys::EncodeSeqState(state, &value);
+  batch->Put(keys::SeqStateKey(id_), value);
+}
+
+absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
+                                                   std::string_view headers,
+                                                   std::string_view data, int64_t ts_ns) {
+  if (subject.empty()) return absl::InvalidArgumentError("message subject is empty");
+  const StreamSeq seq = last_ + 1;
+  const uint64_t size = StoredSize(subject, headers, data);
+  keys::MsgKey(id_, seq, &key_buf_);
+  keys::EncodeMsg(ts_ns, subject, headers, data, &value_buf_);
+  keys::IndexKey(id_, subject, seq, &index_buf_);
+  keys::EncodeIndexValue(size, &size_buf_);
+  rocksdb::WriteBatch* batch = store_->batch();
+  batch->Put(key_buf_, value_buf_);
+  batch->Put(index_buf_, size_buf_);
+
+  if (msgs_ == 0) {
+    first_ = seq;
+    first_ts_ = ts_ns;
+  }
+  ++msgs_;
+  bytes_ += size;
+  store_->AddBytes(static_cast<int64_t>(size));
+  last_ = seq;
+  last_ts_ = ts_ns;
+  auto it = subjects_.find(subject);
+  if (it == subjects_.end()) {
+    SubjectInfo info;
+    info.msgs = 1;
+    info.first = seq;
+    info.last = seq;
+    subjects_.emplace(std::string(subject), info);
+  } else {
+    SubjectInfo& info = it->second;
+    ++info.msgs;
+    info.last = seq;
+    info.last_stale = false;
+  }
+  tail_.Push(seq, ts_ns, subject, headers, data);
+  MarkDirty();
+  return seq;
+}
+
+absl::Status RocksStreamStore::SetNextSeq(StreamSeq seq) {
+  if (seq == 0) return absl::InvalidArgumentError("sequence must be > 0");
+  if (msgs_ != 0) return absl::FailedPreconditionError("SetNextSeq on a non-empty stream");
+  last_ = seq - 1;
+  first_ = seq;
+  first_ts_ = 0;
+  head_.Reset();
+  tail_.Reset(seq);
+  MarkDirty();
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::Remove(StreamSeq seq) {
+  if (msgs_ == 0 || seq < first_ || seq > last_) {
+    return absl::NotFoundError(absl::StrCat("no message ", seq));
+  }
+  MsgFacts facts;
+  if (absl::Status s = Locate(seq, &facts); !s.ok()) return s;
+  RemoveLocated(seq, facts.subject, facts.size);
+  if (seq == first_) return AdvanceFirst();
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::Locate(StreamSeq seq, MsgFacts* out) {
+  if (seq >= tail_.lo()) {
+    const TailEntry* e = tail_.Find(seq);
+    if (e == nullptr) return absl::NotFoundError(absl::StrCat("no message ", seq));
+    out->seq = seq;
+    out->ts_ns = e->ts_ns;
+    out->size = StoredSize(e->subject, e->headers, e->data);
+    out->subject = e->subject;
+    return absl::OkStatus();
+  }
+  if (head_.Covers(seq)) {
+    const HeadEntry* e = head_.Find(seq);
+    if (e == nullptr) return absl::NotFoundError(absl::StrCat("no message ", seq));
+    out->seq = seq;
+    out->ts_ns = e->ts_ns;
+    out->size = e->size;
+    out->subject = e->subject;
+    return absl::OkStatus();
+  }
+  StoredMessage m;
+  if (absl::Status s = LoadFromDb(seq, &m); !s.ok()) return s;
+  out->seq = seq;
+  out->ts_ns = m.ts_ns;
+  out->size = StoredSize(m.subject, m.headers, m.data);
+  out->subject = std::move(m.subject);
+  return absl::OkStatus();
+}
+
+void RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject, uint64_t size) {
+  keys::MsgKey(id_, seq, &key_buf_);
+  keys::IndexKey(id_, subject, seq, &index_buf_);
+  rocksdb::WriteBatch* batch = store_->batch();
+  batch->Delete(key_buf_);
+  batch->Delete(index_buf_);
+
+  --msgs_;
+  bytes_ -= size;
+  store_->AddBytes(-static_cast<int64_t>(size));
+  auto it = subjects_.find(subject);
+  if (it != subjects_.end()) {
+    SubjectInfo& info = it->second;
+    if (--info.msgs == 0) {
+      subjects_.erase(it);
+    } else {
+      if (!info.first_stale && seq == info.first) {
+        info.first = seq + 1;
+        info.first_stale = true;
+      }
+      if (!info.last_stale && seq == info.last) {
+        info.last = seq - 1;
+        info.last_stale = true;
+      }
+      if (info.msgs == 1) {
+        // One message left: an exact bound is its seq.
+        if (!info.first_stale) {
+          info.last = info.first;
+          info.last_stale = false;
+        } else if (!info.last_stale) {
+          info.first = info.last;
+          info.first_stale = false;
+        }
+      }
+    }
+  }
+  tail_.MarkRemoved(seq);
+  head_.MarkRemoved(seq);
+  MarkDirty();
+}
+
+absl::Status RocksStreamStore::AdvanceFirst() {
+  if (msgs_ == 0) {
+    first_ = last_ + 1;
+    first_ts_ = 0;
+    head_.Reset();
+    return absl::OkStatus();
+  }
+  StreamSeq seq = 0;
+  int64_t ts = 0;
+  if (absl::Status s = FirstAtOrAfter(first_ + 1, /*fill_head=*/true, &seq, &ts); !s.ok()) {
+    return s;
+  }
+  if (seq == 0) {
+    return absl::DataLossError(
+        absl::StrCat("message store: stream ", name_, " counts ", msgs_, " messages but has none"));
+  }
+  first_ = seq;
+  first_ts_ = ts;
+  head_.DropBelow(first_);
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::FirstAtOrAfter(StreamSeq from, bool fill_head, StreamSeq* seq,
+                                              int64_t* ts_ns) {
+  *seq = 0;
+  *ts_ns = 0;
+  StreamSeq cursor = from;
+  while (cursor <= last_) {
+    if (head_.Covers(cursor)) {
+      if (const HeadEntry* e = head_.NextLive(cursor); e != nullptr && e->seq <= head_.hi()) {
+        *seq = e->seq;
+        *ts_ns = e->ts_ns;
+        return absl::OkStatus();
+      }
+      cursor = head_.hi() + 1;
+      continue;
+    }
+    if (cursor >= tail_.lo()) {
+      if (const TailEntry* e = tail_.NextLive(cursor); e != nullptr) {
+        *seq = e->seq;
+        *ts_ns = e->ts_ns;
+      }
+      return absl::OkStatus();
+    }
+    if (fill_head) {
+      if (absl::Status s = FillHead(cursor); !s.ok()) return s;
+      if (!head_.Covers(cursor)) return absl::InternalError("message store: head fill failed");
+      continue;
+    }
+    // A seek in RocksDB: the first message key >= cursor.
+    if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
+    rocksdb::Iterator* it = store_->Iter();
+    keys::MsgKey(id_, cursor, &key_buf_);
+    it->Seek(key_buf_);
+    const std::string_view prefix(key_buf_.data(), keys::kTagPrefixLen);
+    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    if (!it->Valid() || !it->key().starts_with(AsSlice(prefix))) return absl::OkStatus();
+    keys::MsgView view;
+    if (!keys::ParseMsgKey(AsView(it->key()), seq) || !keys::DecodeMsg(AsView(it->value()), &view)) {
+      return absl::DataLossError("message store: bad message record");
+    }
+    *ts_ns = view.ts_ns;
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::FillHead(StreamSeq from) {
+  if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
+  rocksdb::Iterator* it = store_->Iter();
+  keys::MsgKey(id_, from, &key_buf_);
+  const std::string prefix = key_buf_.substr(0, keys::kTagPrefixLen);
+  head_.Begin(from);
+  // Stop before the tail window: the tail cache already knows it.
+  StreamSeq hi = std::min(last_, tail_.lo() - 1);
+  size_t entries = 0;
+  uint64_t read_bytes = 0;
+  for (it->Seek(key_buf_); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    StreamSeq seq = 0;
+    keys::MsgView view;
+    if (!keys::ParseMsgKey(AsView(it->key()), &seq) ||
+        !keys::DecodeMsg(AsView(it->value()), &view)) {
+      return absl::DataLossError("message store: bad message record");
+    }
+    if (seq > hi) break;
+    HeadEntry e;
+    e.seq = seq;
+    e.ts_ns = view.ts_ns;
+    e.size = StoredSize(view.subject, view.headers, view.data);
+    e.subject.assign(view.subject);
+    head_.Add(std::move(e));
+    read_bytes += it->value().size();
+    if (++entries >= kHeadMaxEntries || read_bytes >= kHeadMaxBytes) {
+      hi = seq;
+      break;
+    }
+  }
+  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+  head_.Seal(hi);
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::PutMeta(std::string_view meta) {
+  meta_.assign(meta);
+  store_->batch()->Put(keys::MetaKey(id_), AsSlice(meta));
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::PutConsumer(std::string_view name, std::string_view blob) {
+  if (name.empty()) return absl::InvalidArgumentError("consumer name is empty");
+  store_->batch()->Put(AsSlice(keys::ConsumerKey(id_, name)), AsSlice(blob));
+  return absl::OkStatus();
+}
+
+absl::Status RocksStreamStore::DeleteConsumer(std::string_view name) {
+  store_->batch()->Delete(AsSlice(keys::ConsumerKey(id_, name)));
+  return absl::OkStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> RocksStreamStore::Consumers() {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!store_->PrepareRead().ok()) return out;
+  const std::string prefix = keys::TagPrefix(id_, keys::kConsumerTag);
+  rocksdb::Iterator* it = store_->Iter();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(prefix.size()), it->value().ToString());
+  }
+  return out;
+}
+
+}  // namespace meridian::jetstream

@@ -1,0 +1,486 @@
+// StreamStore basics: append/load/next/last, removes, counts, reopen,
+// consumers and meta, memory kind, stream deletion, crash durability.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/jetstream/store/store.h"
+#include "services/jetstream/store/tests/store_model.h"
+
+namespace meridian::jetstream {
+namespace {
+
+using testing::TempDir;
+using Filters = std::vector<std::string>;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    if (store_ != nullptr) {
+      ASSERT_TRUE(store_->Close().ok());
+      store_.reset();
+    }
+    StoreOptions opts = options();
+    auto s = Store::Open(opts);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    stream_ = store_->Find("S");
+    if (stream_ == nullptr) {
+      auto c = store_->Create("S", "meta-1");
+      ASSERT_TRUE(c.ok());
+      stream_ = *c;
+    }
+  }
+
+  virtual StoreOptions options() {
+    StoreOptions o;
+    o.path = dir_.path() + "/db";
+    return o;
+  }
+
+  StreamSeq Add(const std::string& subject, const std::string& data = "x", int64_t ts = 0) {
+    auto seq = stream_->Append(subject, "", data, ts != 0 ? ts : ++clock_);
+    EXPECT_TRUE(seq.ok());
+    return seq.ok() ? *seq : 0;
+  }
+
+  StreamSeq Next(const Filters& f, StreamSeq start) {
+    StoredMessage m;
+    return stream_->LoadNext(f, start, &m).ok() ? m.seq : 0;
+  }
+
+  StreamSeq Last(const std::string& f) {
+    StoredMessage m;
+    return stream_->LoadLast(f, &m).ok() ? m.seq : 0;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  StreamStore* stream_ = nullptr;
+  int64_t clock_ = 1000;
+};
+
+TEST_F(StoreTest, EmptyStream) {
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.msgs, 0u);
+  EXPECT_EQ(st.first_seq, 0u);
+  EXPECT_EQ(st.last_seq, 0u);
+  StoredMessage m;
+  EXPECT_TRUE(absl::IsNotFound(stream_->Load(1, &m)));
+  EXPECT_TRUE(absl::IsNotFound(stream_->LoadNext({}, 1, &m)));
+  EXPECT_TRUE(absl::IsNotFound(stream_->LoadLast("", &m)));
+  EXPECT_TRUE(absl::IsNotFound(stream_->Remove(1)));
+  EXPECT_EQ(stream_->NumPending({}, 1, false), 0u);
+  EXPECT_EQ(stream_->SeqAtOrAfterTime(5), 1u);
+  EXPECT_EQ(stream_->meta(), "meta-1");
+}
+
+TEST_F(StoreTest, AppendLoadAndCounters) {
+  auto seq = stream_->Append("orders.new", "NATS/1.0\r\nA: b\r\n\r\n", "hello", 111);
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 1u);
+  EXPECT_EQ(Add("orders.old", "bye", 222), 2u);
+  StoredMessage m;
+  ASSERT_TRUE(stream_->Load(1, &m).ok());
+  EXPECT_EQ(m.seq, 1u);
+  EXPECT_EQ(m.ts_ns, 111);
+  EXPECT_EQ(m.subject, "orders.new");
+  EXPECT_EQ(m.headers, "NATS/1.0\r\nA: b\r\n\r\n");
+  EXPECT_EQ(m.data, "hello");
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.msgs, 2u);
+  EXPECT_EQ(st.bytes, StoredSize("orders.new", "NATS/1.0\r\nA: b\r\n\r\n", "hello") +
+                          StoredSize("orders.old", "", "bye"));
+  EXPECT_EQ(st.first_seq, 1u);
+  EXPECT_EQ(st.last_seq, 2u);
+  EXPECT_EQ(st.first_ts_ns, 111);
+  EXPECT_EQ(st.last_ts_ns, 222);
+  EXPECT_EQ(st.num_subjects, 2u);
+  EXPECT_EQ(store_->total_bytes(), st.bytes);
+  EXPECT_TRUE(absl::IsInvalidArgument(stream_->Append("", "", "x", 1).status()));
+}
+
+TEST_F(StoreTest, LoadNextAndLastWithFilters) {
+  Add("a.x");      // 1
+  Add("b.y");      // 2
+  Add("a.z");      // 3
+  Add("c.q.r");    // 4
+  Add("a.x");      // 5
+  Add("b.y");      // 6
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "tail cache" : "after reopen (RocksDB)");
+    EXPECT_EQ(Next({}, 1), 1u);
+    EXPECT_EQ(Next({}, 4), 4u);
+    EXPECT_EQ(Next({">"}, 6), 6u);
+    EXPECT_EQ(Next({}, 7), 0u);
+    EXPECT_EQ(Next({"a.x"}, 1), 1u);
+    EXPECT_EQ(Next({"a.x"}, 2), 5u);
+    EXPECT_EQ(Next({"a.x"}, 6), 0u);
+    EXPECT_EQ(Next({"a.*"}, 2), 3u);
+    EXPECT_EQ(Next({"*.y"}, 3), 6u);
+    EXPECT_EQ(Next({"c.>"}, 1), 4u);
+    EXPECT_EQ(Next({"nothing"}, 1), 0u);
+    // Several filters: the first message matching any.
+    EXPECT_EQ(Next({"b.y", "c.>"}, 3), 4u);
+    EXPECT_EQ(Next({"a.x", "a.*"}, 4), 5u);
+    EXPECT_EQ(Next({"zz", "b.*"}, 1), 2u);
+    EXPECT_EQ(Last(""), 6u);
+    EXPECT_EQ(Last(">"), 6u);
+    EXPECT_EQ(Last("a.x"), 5u);
+    EXPECT_EQ(Last("a.*"), 5u);
+    EXPECT_EQ(Last("c.*.*"), 4u);
+    EXPECT_EQ(Last("nothing"), 0u);
+    Reopen();
+  }
+}
+
+TEST_F(StoreTest, RemoveInteriorFirstAndLast) {
+  for (int i = 0; i < 10; ++i) Add(i % 2 == 0 ? "even" : "odd");
+  ASSERT_TRUE(stream_->Remove(4).ok());
+  ASSERT_TRUE(stream_->Remove(7).ok());
+  EXPECT_TRUE(absl::IsNotFound(stream_->Remove(4)));
+  EXPECT_TRUE(absl::IsNotFound(stream_->Remove(11)));
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.msgs, 8u);
+  EXPECT_EQ(st.num_deleted, 2u);
+  EXPECT_EQ(stream_->DeletedSeqs(), (std::vector<StreamSeq>{4, 7}));
+  StoredMessage m;
+  EXPECT_TRUE(absl::IsNotFound(stream_->Load(4, &m)));
+  EXPECT_EQ(Next({}, 4), 5u);
+  // Removing the first moves first_seq past the gaps' survivors.
+  ASSERT_TRUE(stream_->Remove(1).ok());
+  ASSERT_TRUE(stream_->Remove(2).ok());
+  ASSERT_TRUE(stream_->Remove(3).ok());
+  st = stream_->State();
+  EXPECT_EQ(st.first_seq, 5u);
+  EXPECT_EQ(st.num_deleted, 1u);
+  EXPECT_EQ(stream_->DeletedSeqs(), (std::vector<StreamSeq>{7}));
+  // Removing the last keeps last_seq (as nats-server).
+  ASSERT_TRUE(stream_->Remove(10).ok());
+  st = stream_->State();
+  EXPECT_EQ(st.last_seq, 10u);
+  EXPECT_EQ(st.num_deleted, 2u);
+  // "even": seqs 1 3 5 7 9, "odd": 2 4 6 8 10.
+  EXPECT_EQ(stream_->Subject("even").last_seq, 9u);
+  EXPECT_EQ(stream_->Subject("odd").first_seq, 6u);
+  EXPECT_EQ(stream_->Subject("odd").last_seq, 8u);
+  EXPECT_EQ(Add("odd"), 11u);
+  Reopen();
+  st = stream_->State();
+  EXPECT_EQ(st.first_seq, 5u);
+  EXPECT_EQ(st.last_seq, 11u);
+  EXPECT_EQ(st.msgs, 5u);
+  EXPECT_EQ(stream_->DeletedSeqs(), (std::vector<StreamSeq>{7, 10}));
+}
+
+TEST_F(StoreTest, RemoveEverythingThenAppend) {
+  Add("a");
+  Add("b");
+  ASSERT_TRUE(stream_->Remove(2).ok());
+  ASSERT_TRUE(stream_->Remove(1).ok());
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.msgs, 0u);
+  EXPECT_EQ(st.first_seq, 3u);
+  EXPECT_EQ(st.last_seq, 2u);
+  EXPECT_EQ(st.num_subjects, 0u);
+  EXPECT_EQ(Add("c"), 3u);
+  EXPECT_EQ(stream_->State().first_seq, 3u);
+}
+
+TEST_F(StoreTest, RemoveFirstInALoopAfterReopen) {
+  // Limit enforcement: Remove(first_seq) over messages only RocksDB holds.
+  for (int i = 0; i < 5000; ++i) Add("s." + std::to_string(i % 7), std::string(100, 'x'));
+  Reopen();
+  for (int i = 0; i < 4990; ++i) {
+    ASSERT_TRUE(stream_->Remove(stream_->State().first_seq).ok()) << i;
+  }
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.msgs, 10u);
+  EXPECT_EQ(st.first_seq, 4991u);
+  EXPECT_EQ(st.num_subjects, 7u);
+  EXPECT_EQ(stream_->Subject("s.0").first_seq, 4991u + (7 - 4990 % 7) % 7);
+  Reopen();
+  EXPECT_EQ(stream_->State().first_seq, 4991u);
+  EXPECT_EQ(stream_->State().msgs, 10u);
+}
+
+TEST_F(StoreTest, SetNextSeq) {
+  ASSERT_TRUE(stream_->SetNextSeq(100).ok());
+  StreamState st = stream_->State();
+  EXPECT_EQ(st.first_seq, 100u);
+  EXPECT_EQ(st.last_seq, 99u);
+  EXPECT_EQ(Add("a"), 100u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(stream_->SetNextSeq(5)));
+  EXPECT_TRUE(absl::IsInvalidArgument(stream_->SetNextSeq(0)));
+  Reopen();
+  EXPECT_EQ(stream_->State().first_seq, 100u);
+  EXPECT_EQ(Add("a"), 101u);
+  // An empty stream keeps a SetNextSeq across a reopen.
+  auto c = store_->Create("T", "");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->SetNextSeq(50).ok());
+  Reopen();
+  StreamStore* t = store_->Find("T");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->State().first_seq, 50u);
+  EXPECT_EQ(t->State().last_seq, 49u);
+}
+
+TEST_F(StoreTest, SeqAtOrAfterTime) {
+  Add("a", "x", 100);  // 1
+  Add("a", "x", 200);  // 2
+  Add("a", "x", 200);  // 3
+  Add("a", "x", 300);  // 4
+  Add("a", "x", 400);  // 5
+  ASSERT_TRUE(stream_->Remove(4).ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(50), 1u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(100), 1u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(150), 2u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(200), 2u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(250), 5u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(400), 5u);
+    EXPECT_EQ(stream_->SeqAtOrAfterTime(401), 6u);
+    Reopen();
+  }
+}
+
+TEST_F(StoreTest, NumPending) {
+  // 1 a.1, 2 a.2, 3 b.1, 4 a.1, 5 b.1, 6 a.2, 7 c, 8 a.1
+  for (const char* s : {"a.1", "a.2", "b.1", "a.1", "b.1", "a.2", "c", "a.1"}) Add(s);
+  for (int pass = 0; pass < 3; ++pass) {
+    SCOPED_TRACE(pass);
+    EXPECT_EQ(stream_->NumPending({}, 1, false), pass < 2 ? 8u : 7u);
+    EXPECT_EQ(stream_->NumPending({">"}, 0, false), pass < 2 ? 8u : 7u);
+    EXPECT_EQ(stream_->NumPending({}, 9, false), 0u);
+    EXPECT_EQ(stream_->NumPending({"a.1"}, 2, false), 2u);
+    EXPECT_EQ(stream_->NumPending({"a.*"}, 2, false), pass < 2 ? 4u : 3u);
+    EXPECT_EQ(stream_->NumPending({"a.2", "c"}, 1, false), pass < 2 ? 3u : 2u);
+    EXPECT_EQ(stream_->NumPending({"a.*", "a.1"}, 1, false), pass < 2 ? 5u : 4u);  // no double count
+    // last_per_subject: subjects whose newest message is >= start.
+    EXPECT_EQ(stream_->NumPending({}, 1, true), 4u);
+    EXPECT_EQ(stream_->NumPending({}, 7, true), 2u);
+    EXPECT_EQ(stream_->NumPending({"a.*"}, 7, true), 1u);
+    EXPECT_EQ(stream_->NumPending({"b.1"}, 6, true), 0u);
+    if (pass == 0) {
+      Reopen();
+    } else if (pass == 1) {
+      ASSERT_TRUE(stream_->Remove(6).ok());  // interior delete: a.2
+      EXPECT_EQ(stream_->NumPending({}, 3, false), 5u);
+      EXPECT_EQ(stream_->NumPending({}, 6, false), 2u);
+      EXPECT_EQ(stream_->NumPending({"a.2"}, 3, false), 0u);
+      Reopen();
+      EXPECT_EQ(stream_->NumPending({}, 3, false), 5u);
+      EXPECT_EQ(stream_->NumPending({}, 6, false), 2u);
+    }
+  }
+}
+
+TEST_F(StoreTest, Subjects) {
+  for (const char* s : {"a.1", "a.2", "b.1", "a.1", "x.y.z"}) Add(s);
+  auto all = stream_->Subjects("");
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].first, "a.1");
+  EXPECT_EQ(all[0].second.msgs, 2u);
+  EXPECT_EQ(all[0].second.first_seq, 1u);
+  EXPECT_EQ(all[0].second.last_seq, 4u);
+  auto a = stream_->Subjects("a.*");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[1].first, "a.2");
+  EXPECT_EQ(stream_->Subjects("x.>").size(), 1u);
+  EXPECT_EQ(stream_->Subjects("*.*").size(), 3u);
+  EXPECT_EQ(stream_->Subjects("b.1").size(), 1u);
+  EXPECT_TRUE(stream_->Subjects("q").empty());
+  EXPECT_EQ(stream_->Subject("a.1").msgs, 2u);
+  EXPECT_EQ(stream_->Subject("zz").msgs, 0u);
+}
+
+TEST_F(StoreTest, ConsumersAndMeta) {
+  ASSERT_TRUE(stream_->PutConsumer("c1", "blob-1").ok());
+  ASSERT_TRUE(stream_->PutConsumer("c2", "blob-2").ok());
+  ASSERT_TRUE(stream_->PutConsumer("c1", "blob-1b").ok());
+  ASSERT_TRUE(stream_->PutMeta("meta-2").ok());
+  auto c = stream_->Consumers();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0], (std::pair<std::string, std::string>("c1", "blob-1b")));
+  ASSERT_TRUE(stream_->DeleteConsumer("c2").ok());
+  Reopen();
+  EXPECT_EQ(stream_->meta(), "meta-2");
+  c = stream_->Consumers();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].first, "c1");
+}
+
+TEST_F(StoreTest, StreamsCreateDeleteRecreate) {
+  EXPECT_TRUE(absl::IsAlreadyExists(store_->Create("S", "").status()));
+  auto t = store_->Create("T", "t-meta");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE((*t)->Append("x", "", "data", 1).ok());
+  ASSERT_TRUE((*t)->PutConsumer("c", "b").ok());
+  Add("s");
+  EXPECT_EQ(store_->Streams().size(), 2u);
+  ASSERT_TRUE(store_->Delete("T").ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->Delete("T")));
+  EXPECT_EQ(store_->Find("T"), nullptr);
+  EXPECT_EQ(store_->total_bytes(), stream_->State().bytes);
+  // Same name again: a new, empty stream.
+  t = store_->Create("T", "t2");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)->State().msgs, 0u);
+  EXPECT_EQ((*t)->State().last_seq, 0u);
+  EXPECT_TRUE((*t)->Consumers().empty());
+  StoredMessage m;
+  EXPECT_TRUE(absl::IsNotFound((*t)->Load(1, &m)));
+  Reopen();
+  StreamStore* again = store_->Find("T");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->meta(), "t2");
+  EXPECT_EQ(again->State().msgs, 0u);
+  EXPECT_TRUE(again->Consumers().empty());
+  EXPECT_EQ(store_->Find("S")->State().msgs, 1u);
+  ASSERT_TRUE(store_->Delete("T").ok());
+  Reopen();
+  EXPECT_EQ(store_->Find("T"), nullptr);
+  EXPECT_EQ(store_->Streams().size(), 1u);
+}
+
+TEST_F(StoreTest, ReopenKeepsCountersAndIndex) {
+  for (int i = 0; i < 300; ++i) Add("k." + std::to_string(i % 13), std::string(i % 50, 'd'));
+  ASSERT_TRUE(stream_->Remove(17).ok());
+  ASSERT_TRUE(stream_->Remove(1).ok());
+  ASSERT_TRUE(stream_->Remove(300).ok());
+  PurgeOptions p;
+  p.filter = "k.3";
+  ASSERT_TRUE(stream_->Purge(p).ok());
+  StreamState before = stream_->State();
+  auto subjects_before = stream_->Subjects(">");
+  auto deleted_before = stream_->DeletedSeqs();
+  Reopen();
+  StreamState after = stream_->State();
+  EXPECT_EQ(after.msgs, before.msgs);
+  EXPECT_EQ(after.bytes, before.bytes);
+  EXPECT_EQ(after.first_seq, before.first_seq);
+  EXPECT_EQ(after.last_seq, before.last_seq);
+  EXPECT_EQ(after.first_ts_ns, before.first_ts_ns);
+  EXPECT_EQ(after.last_ts_ns, before.last_ts_ns);
+  EXPECT_EQ(after.num_subjects, before.num_subjects);
+  EXPECT_EQ(after.num_deleted, before.num_deleted);
+  auto subjects_after = stream_->Subjects(">");
+  ASSERT_EQ(subjects_after.size(), subjects_before.size());
+  for (size_t i = 0; i < subjects_after.size(); ++i) {
+    EXPECT_EQ(subjects_after[i].first, subjects_before[i].first);
+    EXPECT_EQ(subjects_after[i].second.msgs, subjects_before[i].second.msgs);
+    EXPECT_EQ(subjects_after[i].second.first_seq, subjects_before[i].second.first_seq);
+    EXPECT_EQ(subjects_after[i].second.last_seq, subjects_before[i].second.last_seq);
+  }
+  EXPECT_EQ(stream_->DeletedSeqs(), deleted_before);
+  EXPECT_EQ(store_->total_bytes(), before.bytes);
+}
+
+TEST_F(StoreTest, ReadsSeePendingWrites) {
+  // No Commit in between: reads commit first.
+  for (int i = 0; i < 10; ++i) Add("p." + std::to_string(i % 3));
+  Reopen();  // tail cache empty: everything below is RocksDB reads
+  Add("p.0");
+  ASSERT_TRUE(stream_->Remove(2).ok());
+  EXPECT_EQ(stream_->NumPending({"p.0"}, 1, false), 5u);
+  EXPECT_EQ(Next({"p.1"}, 2), 5u);
+  EXPECT_EQ(stream_->Subject("p.1").first_seq, 5u);
+  StoredMessage m;
+  EXPECT_TRUE(absl::IsNotFound(stream_->Load(2, &m)));
+  EXPECT_EQ(stream_->DeletedSeqs(), (std::vector<StreamSeq>{2}));
+}
+
+TEST_F(StoreTest, CommitAndSync) {
+  Add("a");
+  EXPECT_TRUE(store_->Commit().ok());
+  EXPECT_TRUE(store_->Commit().ok());  // nothing pending
+  EXPECT_TRUE(store_->Sync().ok());
+}
+
+TEST(StoreOpenTest, BadPathIsAnErrorNamingIt) {
+  TempDir dir;
+  const std::string file = dir.path() + "/file";
+  FILE* f = fopen(file.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  StoreOptions o;
+  o.path = file + "/db";
+  auto s = Store::Open(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(file), std::string::npos) << s.status();
+}
+
+TEST(StoreMemoryTest, MemoryKindWorksAndStartsEmpty) {
+  StoreOptions o;
+  o.path = "/jetstream-memory";
+  o.in_memory = true;
+  {
+    auto s = Store::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    auto st = (*s)->Create("M", "");
+    ASSERT_TRUE(st.ok());
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*st)->Append("m." + std::to_string(i % 5), "", "d", i + 1).ok());
+    ASSERT_TRUE((*s)->Commit().ok());
+    ASSERT_TRUE((*st)->Remove(500).ok());
+    StoredMessage m;
+    ASSERT_TRUE((*st)->LoadNext({"m.4"}, 500, &m).ok());
+    EXPECT_EQ(m.seq, 505u);
+    EXPECT_EQ((*st)->NumPending({"m.*"}, 1, false), 999u);
+    EXPECT_FALSE(std::filesystem::exists(o.path));
+  }
+  // A new memory store is empty (the in-memory Env died with the old one).
+  auto s = Store::Open(o);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->Streams().empty());
+}
+
+// Durability after kill -9: what Commit returned for is in the WAL.
+TEST(StoreCrashTest, CommittedWritesSurviveSigkill) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("jsstore-kill-" + std::to_string(getpid())))
+                               .string();
+  std::filesystem::remove_all(path);
+  EXPECT_EXIT(
+      {
+        StoreOptions o;
+        o.path = (std::filesystem::temp_directory_path() /
+                  ("jsstore-kill-" + std::to_string(getppid())))
+                     .string();
+        auto s = Store::Open(o);
+        if (!s.ok()) _exit(2);
+        auto st = (*s)->Create("K", "");
+        if (!st.ok()) _exit(3);
+        for (int i = 0; i < 1000; ++i) {
+          if (!(*st)->Append("k", "", "data", i + 1).ok()) _exit(4);
+        }
+        if (!(*st)->Remove(10).ok()) _exit(5);
+        if (!(*s)->Commit().ok()) _exit(6);
+        for (int i = 0; i < 10; ++i) (void)(*st)->Append("k", "", "lost", 5000);  // never committed
+        kill(getpid(), SIGKILL);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  StoreOptions o;
+  o.path = path;
+  {
+    auto s = Store::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    StreamStore* st = (*s)->Find("K");
+    ASSERT_NE(st, nullptr);
+    EXPECT_EQ(st->State().msgs, 999u);
+    EXPECT_EQ(st->State().last_seq, 1000u);
+    EXPECT_EQ(st->DeletedSeqs(), (std::vector<StreamSeq>{10}));
+  }
+  std::filesystem::remove_all(path);
+}
+
+}  // namespace
+}  // namespace meridian::jetstream
