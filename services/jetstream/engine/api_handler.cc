@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/json/parser.h"
 #include "common/json/time_format.h"
+#include "common/json/writer.h"
 #include "common/subjects/subject.h"
 #include "services/jetstream/api/consumer_config.h"
 #include "services/jetstream/api/requests.h"
@@ -24,6 +26,19 @@ using api::ErrorId;
 using api::ResponseType;
 
 absl::Time FromNanos(int64_t ns) { return ns == 0 ? api::kZeroTime : absl::FromUnixNanos(ns); }
+
+// Mirrors and sources work between streams of this service; another
+// domain's (external) is refused by name.
+std::optional<api::ApiError> ExternalSourceError(const api::StreamConfig& cfg) {
+  auto external = [](const api::StreamSource& s) { return s.external.has_value(); };
+  if ((cfg.mirror.has_value() && external(*cfg.mirror)) ||
+      std::any_of(cfg.sources.begin(), cfg.sources.end(), external)) {
+    return api::Make(ErrorId::JSStreamInvalidConfigF,
+                     "mirrors and sources of another domain (external) are not supported by "
+                     "meridian-jetstream yet");
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -45,6 +60,7 @@ api::StreamInfo ApiHandler::StreamInfoOf(Stream* stream) {
   info.state.num_subjects = static_cast<int64_t>(st.num_subjects);
   info.state.num_deleted = static_cast<int64_t>(st.num_deleted);
   info.state.consumer_count = static_cast<int64_t>(stream->consumers().size());
+  stream->sourcing().Describe(engine_, &info);
   return info;  // standalone: no "cluster" (as nats-server without a cluster)
 }
 
@@ -69,6 +85,12 @@ api::ConsumerInfo ApiHandler::ConsumerInfoOf(Stream* stream, Consumer* c) {
   cluster.leader = engine_->options().server_name;
   info.cluster = cluster;
   info.push_bound = c->push_bound();
+  if (c->paused()) {
+    info.paused = true;
+    info.pause_remaining.ns = c->config().pause_until.has_value()
+                                  ? absl::ToUnixNanos(*c->config().pause_until) - engine_->now_ns()
+                                  : 0;
+  }
   return info;
 }
 
@@ -110,7 +132,7 @@ void ApiHandler::Handle(const router::PackedMessage& msg) {
   if (is({"STREAM", "LEADER", "STEPDOWN"}, 4)) return Unsupported(msg, "leader stepdown (streams are R1)");
   if (is({"STREAM", "PEER", "REMOVE"}, 4)) return Unsupported(msg, "peer remove (streams are R1)");
   if (is({"CONSUMER", "LEADER", "STEPDOWN"}, 5)) return Unsupported(msg, "leader stepdown (consumers are R1)");
-  if (is({"CONSUMER", "PAUSE"}, 4)) return Unsupported(msg, "consumer pause");
+  if (is({"CONSUMER", "PAUSE"}, 4)) return ConsumerPause(msg, t[2], t[3]);
   if (is({"CONSUMER", "RESET"}, 4)) return Unsupported(msg, "consumer reset");
   if (is({"CONSUMER", "UNPIN"}, 4)) return Unsupported(msg, "consumer unpin");
   if (is({"META"}, 0) || is({"SERVER"}, 0) || is({"ACCOUNT"}, 0)) {
@@ -168,18 +190,7 @@ void ApiHandler::StreamCreate(const router::PackedMessage& msg, std::string_view
   auto cfg = api::CheckStreamConfig(*parsed, StreamContext());
   if (!cfg.ok()) return fail(cfg.error());
   if (cfg->num_replicas > 1) return fail(api::Make(ErrorId::JSStreamReplicasNotSupportedErr));
-  if (cfg->mirror.has_value() || !cfg->sources.empty()) {
-    return fail(api::Make(ErrorId::JSStreamInvalidConfigF,
-                          "mirrors and sources are not supported by meridian-jetstream yet"));
-  }
-  if (cfg->subject_transform.has_value()) {
-    return fail(api::Make(ErrorId::JSStreamInvalidConfigF,
-                          "subject_transform is not supported by meridian-jetstream yet"));
-  }
-  if (cfg->allow_msg_ttl) {
-    return fail(api::Make(ErrorId::JSStreamInvalidConfigF,
-                          "per-message TTL (allow_msg_ttl) is not supported by meridian-jetstream yet"));
-  }
+  if (auto e = ExternalSourceError(*cfg)) return fail(*e);
   if (Stream* existing = engine_->FindStream(name)) {
     if (api::StreamConfigsEqual(existing->config(), *cfg)) {
       return Reply(msg.reply, api::StreamCreateResponse(StreamInfoOf(existing), false));
@@ -234,10 +245,7 @@ void ApiHandler::StreamUpdate(const router::PackedMessage& msg, std::string_view
   if (!cfg.ok()) return fail(cfg.error());
   auto updated = api::CheckStreamUpdate(stream->config(), *cfg);
   if (!updated.ok()) return fail(updated.error());
-  if (updated->mirror.has_value() || !updated->sources.empty()) {
-    return fail(api::Make(ErrorId::JSStreamInvalidConfigF,
-                          "mirrors and sources are not supported by meridian-jetstream yet"));
-  }
+  if (auto e = ExternalSourceError(*updated)) return fail(*e);
   if (engine_->SubjectsOverlap(updated->subjects, stream)) {
     return fail(api::Make(ErrorId::JSStreamSubjectOverlapErr));
   }
@@ -453,10 +461,6 @@ void ApiHandler::ConsumerCreate(const router::PackedMessage& msg) {
     return fail(api::Make(ErrorId::JSConsumerCreateErrF,
                           "priority groups are not supported by meridian-jetstream yet"));
   }
-  if (cfg.pause_until.has_value()) {
-    return fail(api::Make(ErrorId::JSConsumerCreateErrF,
-                          "consumer pause is not supported by meridian-jetstream yet"));
-  }
   std::string name = !cfg.durable_name.empty() ? cfg.durable_name : cfg.name;
   if (name.empty()) name = api::NewConsumerName();
   if (auto s = api::CheckConsumerName(name); !s.ok()) return fail(s.error());
@@ -573,6 +577,39 @@ void ApiHandler::ConsumerNext(const router::PackedMessage& msg, std::string_view
                          {});
   }
   c->OnPullRequest(msg.reply, *req);
+}
+
+void ApiHandler::ConsumerPause(const router::PackedMessage& msg, std::string_view stream_name,
+                               std::string_view name) {
+  auto fail = [&](const api::ApiError& e) {
+    ++engine_->stats().api_errors;
+    Reply(msg.reply, api::ErrorResponse(ResponseType::kConsumerPause, e));
+  };
+  Stream* stream = engine_->FindStream(stream_name);
+  if (stream == nullptr) return fail(api::Make(ErrorId::JSStreamNotFoundErr));
+  Consumer* c = stream->FindConsumer(name);
+  if (c == nullptr) return fail(api::Make(ErrorId::JSConsumerNotFoundErr));
+  int64_t until_ns = 0;
+  if (!api::IsEmptyRequest(AV(msg.payload))) {
+    auto v = json::Parse(AV(msg.payload));
+    if (!v.ok() || !v->is_object()) return fail(api::Make(ErrorId::JSInvalidJSONErr));
+    if (const json::Value* u = v->Find("pause_until"); u != nullptr && u->AsString() != nullptr) {
+      auto t = json::ParseRfc3339(*u->AsString());
+      if (!t.ok()) return fail(api::Make(ErrorId::JSInvalidJSONErr));
+      if (*t > absl::UnixEpoch()) until_ns = absl::ToUnixNanos(*t);
+    }
+  }
+  c->Pause(until_ns);
+  engine_->Kick(stream);
+  std::string out;
+  json::Writer w(&out);
+  w.BeginObject().Member("type", api::ResponseTypeName(ResponseType::kConsumerPause));
+  const bool paused = c->paused();
+  w.MemberBool("paused", paused);
+  w.Member("pause_until", json::FormatRfc3339Nano(until_ns > 0 ? absl::FromUnixNanos(until_ns) : api::kZeroTime));
+  if (paused) w.MemberInt("pause_remaining", until_ns - engine_->now_ns());
+  w.EndObject();
+  Reply(msg.reply, out);
 }
 
 void ApiHandler::HandleAck(const router::PackedMessage& msg) {

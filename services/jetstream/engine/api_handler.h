@@ -45,6 +45,7 @@ class ApiHandler {
   void ConsumerNames(const router::PackedMessage& msg, std::string_view stream, bool list);
   void ConsumerDelete(const router::PackedMessage& msg, std::string_view stream, std::string_view name);
   void ConsumerNext(const router::PackedMessage& msg, std::string_view stream, std::string_view name);
+  void ConsumerPause(const router::PackedMessage& msg, std::string_view stream, std::string_view name);
   void Unsupported(const router::PackedMessage& msg, std::string_view what);
   api::StreamCheckContext StreamContext();
 

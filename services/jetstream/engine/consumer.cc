@@ -50,6 +50,7 @@ Consumer::~Consumer() {
   t.Cancel(&hb_timer_);
   t.Cancel(&inactive_timer_);
   t.Cancel(&replay_timer_);
+  t.Cancel(&pause_timer_);
 }
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Stream* stream,
@@ -57,6 +58,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Stream* stream,
   std::unique_ptr<Consumer> c(new Consumer(stream, std::move(config), stream->engine()->now_ns()));
   c->InitStart();
   c->dirty_ = true;
+  if (c->config_.pause_until.has_value()) c->Pause(absl::ToUnixNanos(*c->config_.pause_until));
   c->ArmHeartbeat();
   c->ArmInactivity();
   return c;
@@ -222,8 +224,31 @@ bool Consumer::NextMessage(StoredMessage* m, bool* redelivery) {
   return store->LoadNext(filters_, delivered_.stream_seq + 1, m).ok();
 }
 
+void Consumer::Pause(int64_t until_ns) {
+  Engine* engine = stream_->engine();
+  engine->timers().Cancel(&pause_timer_);
+  if (until_ns <= engine->now_ns()) {
+    config_.pause_until.reset();
+  } else {
+    config_.pause_until = absl::FromUnixNanos(until_ns);
+    pause_timer_ = engine->timers().At(until_ns, [this] {
+      pause_timer_ = 0;
+      config_.pause_until.reset();
+      dirty_ = true;
+      stream_->engine()->Kick(stream_);
+    });
+  }
+  dirty_ = true;
+}
+
+bool Consumer::paused() const {
+  return config_.pause_until.has_value() &&
+         absl::ToUnixNanos(*config_.pause_until) > stream_->engine()->now_ns();
+}
+
 bool Consumer::Run() {
   Engine* engine = stream_->engine();
+  if (paused()) return true;
   if (is_pull()) {
     // Requests whose requester went away are dropped.
     if (waiting_.empty()) return true;
@@ -662,6 +687,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Load(Stream* stream, std::st
   c->ArmAckTimer();
   c->ArmHeartbeat();
   c->ArmInactivity();
+  if (c->config_.pause_until.has_value()) c->Pause(absl::ToUnixNanos(*c->config_.pause_until));
   return c;
 }
 

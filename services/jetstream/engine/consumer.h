@@ -72,6 +72,11 @@ class Consumer {
   // Messages were removed from the stream (limits, purge, delete).
   void OnRemoved();
 
+  // Pauses deliveries until `until_ns` (0: resume now); kept in the config's
+  // pause_until.
+  void Pause(int64_t until_ns);
+  bool paused() const;
+
   // Delivers what it may; returns false when stopped by a full outbound.
   bool Run();
   // The consumer goes away: waiting pull requests get 409 Consumer Deleted.
@@ -147,6 +152,7 @@ class Consumer {
   Timers::Id hb_timer_ = 0;
   Timers::Id inactive_timer_ = 0;
   Timers::Id replay_timer_ = 0;
+  Timers::Id pause_timer_ = 0;
   int64_t replay_last_ts_ = 0;    // replay original: last message's store time
   int64_t replay_last_wall_ = 0;  // ... and when it was delivered
   int64_t last_delivery_ns_ = 0;

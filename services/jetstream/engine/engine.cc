@@ -262,6 +262,12 @@ void Engine::Kick(Stream* stream) {
   }
 }
 
+void Engine::KickDependents(std::string_view origin) {
+  for (auto& [n, s] : streams_) {
+    if (s->sourcing().Uses(origin)) Kick(s.get());
+  }
+}
+
 Stream* Engine::FindStream(std::string_view name) {
   auto it = streams_.find(name);
   return it == streams_.end() ? nullptr : it->second.get();
@@ -277,6 +283,7 @@ void Engine::AddStream(std::unique_ptr<Stream> stream) {
   Stream* s = stream.get();
   streams_[s->name()] = std::move(stream);
   ReindexStream(s);
+  if (!s->sourcing().empty()) Kick(s);  // catch up with the origins
 }
 
 void Engine::RemoveStream(std::string_view name) {

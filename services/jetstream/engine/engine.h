@@ -75,6 +75,8 @@ class Engine : private PeerVisitor {
   bool HasInterest(std::string_view subject, std::string_view queue = {});
   // A stream wants to run again at the end of this turn (deliveries).
   void Kick(Stream* stream);
+  // Streams that mirror or source `origin` pull what it stored.
+  void KickDependents(std::string_view origin);
 
   Store* store_for(bool memory) { return memory ? memory_store_.get() : file_store_.get(); }
   const EngineOptions& options() const { return options_; }

@@ -9,6 +9,7 @@
 #include "common/json/writer.h"
 #include "common/log/log.h"
 #include "common/subjects/subject.h"
+#include "services/jetstream/api/requests.h"
 #include "services/jetstream/api/errors.h"
 #include "services/jetstream/api/responses.h"
 #include "services/jetstream/engine/subject_transform.h"
@@ -26,13 +27,38 @@ constexpr std::string_view kExpectedLastSeq = "Nats-Expected-Last-Sequence";
 constexpr std::string_view kExpectedLastSubjSeq = "Nats-Expected-Last-Subject-Sequence";
 constexpr std::string_view kExpectedLastMsgId = "Nats-Expected-Last-Msg-Id";
 constexpr std::string_view kRollup = "Nats-Rollup";
+constexpr std::string_view kExpectedLastSubjSeqSubject = "Nats-Expected-Last-Subject-Sequence-Subject";
+constexpr std::string_view kTtl = "Nats-TTL";
+constexpr std::string_view kMarkerReason = "Nats-Marker-Reason";
 
-// Stream metadata in the store: {"config":{...},"created":"<RFC 3339>"}.
-std::string EncodeMeta(const api::StreamConfig& config, int64_t created_ns) {
+// Nats-TTL (ADR-43): a Go duration ("1s", "2m") or whole seconds; "never"
+// or -1 = never expires (returned as -1). At least one second.
+absl::StatusOr<int64_t> ParseTtl(std::string_view v) {
+  if (v == "never" || v == "-1") return int64_t{-1};
+  int64_t seconds = 0;
+  int64_t ns = 0;
+  if (ParseInt(v, &seconds)) {
+    ns = seconds * 1'000'000'000;
+  } else {
+    auto d = api::ParseGoDuration(AV(v));
+    if (!d.ok()) return absl::InvalidArgumentError("invalid TTL");
+    ns = d->ns;
+  }
+  if (ns < 1'000'000'000) return absl::InvalidArgumentError("TTL below one second");
+  return ns;
+}
+
+// Stream metadata in the store: {"config":{...},"created":"<RFC 3339>",
+// "sources":[["<origin>",<last origin seq taken>],...]}.
+std::string EncodeMeta(const api::StreamConfig& config, int64_t created_ns,
+                       const std::vector<std::pair<std::string, StreamSeq>>& cursors = {}) {
   std::string out;
   json::Writer w(&out);
   w.BeginObject().Key("config").Raw(api::StreamConfigToJson(config));
   w.Member("created", json::FormatRfc3339Nano(absl::FromUnixNanos(created_ns)));
+  w.Key("sources").BeginArray();
+  for (const auto& [name, seq] : cursors) w.BeginArray().String(name).Uint(seq).EndArray();
+  w.EndArray();
   w.EndObject();
   return out;
 }
@@ -43,6 +69,7 @@ Stream::Stream(Engine* engine, StreamStore* store, api::StreamConfig config, int
     : engine_(engine), store_(store), config_(std::move(config)), created_ns_(created_ns) {}
 
 Stream::~Stream() {
+  engine_->timers().Cancel(&ttl_timer_);
   engine_->timers().Cancel(&age_timer_);
   engine_->timers().Cancel(&dedupe_timer_);
 }
@@ -56,6 +83,10 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(Engine* engine, api::Stre
     if (auto s = (*ss)->SetNextSeq(config.first_seq.value); !s.ok()) return s;
   }
   std::unique_ptr<Stream> stream(new Stream(engine, *ss, std::move(config), now));
+  if (stream->config_.mirror.has_value() && stream->config_.mirror->opt_start_seq.value > 1) {
+    (void)stream->store_->SetNextSeq(stream->config_.mirror->opt_start_seq.value);
+  }
+  stream->sourcing_.Configure(stream->config_, {});
   stream->ScheduleAgeTimer();
   return stream;
 }
@@ -72,7 +103,17 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Load(Engine* engine, StreamStore
   if (!config.ok()) return absl::DataLossError(config.error().description);
   auto t = json::ParseRfc3339(*created->AsString());
   int64_t created_ns = t.ok() ? absl::ToUnixNanos(*t) : engine->now_ns();
-  return std::unique_ptr<Stream>(new Stream(engine, store, std::move(*config), created_ns));
+  std::unique_ptr<Stream> stream(new Stream(engine, store, std::move(*config), created_ns));
+  std::vector<std::pair<std::string, StreamSeq>> cursors;
+  if (const json::Value* s = meta->Find("sources"); s != nullptr && s->AsArray() != nullptr) {
+    for (const json::Value& e : *s->AsArray()) {
+      if (e.size() == 2 && e.At(0)->AsString() != nullptr) {
+        cursors.emplace_back(*e.At(0)->AsString(), e.At(1)->AsUint64().value_or(0));
+      }
+    }
+  }
+  stream->sourcing_.Configure(stream->config_, cursors);
+  return stream;
 }
 
 void Stream::AfterLoad() {
@@ -95,16 +136,32 @@ void Stream::AfterLoad() {
       start = m.seq + 1;
     }
   }
+  if (config_.allow_msg_ttl) {
+    // Per-message TTLs: rebuilt from the stored headers.
+    StoredMessage m;
+    std::vector<std::string> all;
+    for (StreamSeq s = 1; store_->LoadNext(all, s, &m).ok(); s = m.seq + 1) {
+      std::string_view v = HeaderValue(m.headers, kTtl);
+      if (v.empty()) continue;
+      auto ttl = ParseTtl(v);
+      if (ttl.ok() && *ttl > 0) ttl_index_.emplace(m.ts_ns + *ttl, m.seq);
+    }
+    ArmTtlTimer();
+  }
   ExpireOld();
   EnforceLimits({});
   ScheduleAgeTimer();
   engine_->Kick(this);
 }
 
-absl::Status Stream::SaveMeta() { return store_->PutMeta(EncodeMeta(config_, created_ns_)); }
+absl::Status Stream::SaveMeta() {
+  meta_dirty_ = false;
+  return store_->PutMeta(EncodeMeta(config_, created_ns_, sourcing_.Positions()));
+}
 
 absl::Status Stream::Update(api::StreamConfig config) {
   config_ = std::move(config);
+  sourcing_.Configure(config_, sourcing_.Positions());
   if (auto s = SaveMeta(); !s.ok()) return s;
   engine_->ReindexStream(this);
   EnforceLimits({});
@@ -176,7 +233,14 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
     v = HeaderValue(hdr, kExpectedLastSubjSeq, &found);
     if (found) {
       uint64_t want = 0;
-      const StreamSeq last = store_->Subject(msg.subject).last_seq;
+      std::string_view other = HeaderValue(hdr, kExpectedLastSubjSeqSubject);
+      StreamSeq last = 0;
+      if (other.empty()) {
+        last = store_->Subject(msg.subject).last_seq;
+      } else {
+        StoredMessage m;
+        if (store_->LoadLast(other, &m).ok()) last = m.seq;
+      }
       if (!ParseInt(v, &want) || want != last) {
         return ReplyError(reply, api::Make(api::ErrorId::JSStreamWrongLastSequenceErrF, last));
       }
@@ -194,8 +258,29 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
       }
     }
   }
+  int64_t ttl_ns = 0;
+  if (!hdr.empty()) {
+    bool found = false;
+    std::string_view v = HeaderValue(hdr, kTtl, &found);
+    if (found) {
+      if (!config_.allow_msg_ttl) return ReplyError(reply, api::Make(api::ErrorId::JSMessageTTLDisabledErr));
+      auto ttl = ParseTtl(v);
+      if (!ttl.ok()) return ReplyError(reply, api::Make(api::ErrorId::JSMessageTTLInvalidErr));
+      ttl_ns = *ttl;
+    }
+  }
+  // subject_transform: the stored subject.
+  std::string transformed;
+  std::string_view subject = msg.subject;
+  if (config_.subject_transform.has_value()) {
+    const api::SubjectTransform& t = *config_.subject_transform;
+    if (t.src.empty() || subjects::SubjectMatches(t.src, subject)) {
+      transformed = TransformSubject(t.src.empty() ? ">" : t.src, t.dest, subject);
+      subject = transformed;
+    }
+  }
   // Discard new: refuse what would go over a limit.
-  const uint64_t size = StoredSize(msg.subject, hdr, msg.payload);
+  const uint64_t size = StoredSize(subject, hdr, msg.payload);
   if (config_.discard == api::DiscardPolicy::kNew) {
     const StreamState state = store_->State();
     if (config_.max_msgs > 0 && state.msgs >= static_cast<uint64_t>(config_.max_msgs)) {
@@ -205,7 +290,7 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
       return ReplyError(reply, api::Make(api::ErrorId::JSStreamStoreFailedF, "maximum bytes exceeded"));
     }
     if (config_.discard_new_per_subject && config_.max_msgs_per_subject > 0 &&
-        store_->Subject(msg.subject).msgs >= static_cast<uint64_t>(config_.max_msgs_per_subject)) {
+        store_->Subject(subject).msgs >= static_cast<uint64_t>(config_.max_msgs_per_subject)) {
       return ReplyError(reply, api::Make(api::ErrorId::JSStreamStoreFailedF, "maximum messages per subject exceeded"));
     }
   }
@@ -220,8 +305,8 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
 
   const int64_t ts = engine_->now_ns();
   const StreamSeq subject_last =
-      config_.republish.has_value() ? store_->Subject(msg.subject).last_seq : 0;
-  auto seq = store_->Append(msg.subject, hdr, msg.payload, ts);
+      config_.republish.has_value() ? store_->Subject(subject).last_seq : 0;
+  auto seq = store_->Append(subject, hdr, msg.payload, ts);
   if (!seq.ok()) {
     return ReplyError(reply, api::Make(api::ErrorId::JSStreamStoreFailedF, std::string(seq.status().message())));
   }
@@ -232,7 +317,7 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
   }
   if (rollup == "sub") {
     PurgeOptions p;
-    p.filter = std::string(msg.subject);
+    p.filter = std::string(subject);
     p.below = *seq;
     (void)store_->Purge(p);
   } else if (rollup == "all") {
@@ -244,29 +329,34 @@ void Stream::ProcessPublish(const router::PackedMessage& msg) {
   bool kept = true;
   if (config_.retention == api::RetentionPolicy::kInterest) {
     bool wanted = false;
-    for (auto& [n, c] : consumers_) wanted = wanted || c->Matches(msg.subject);
+    for (auto& [n, c] : consumers_) wanted = wanted || c->Matches(subject);
     if (!wanted) {
       (void)store_->Remove(*seq);
       kept = false;
     }
   }
+  if (kept && ttl_ns > 0) {
+    ttl_index_.emplace(ts + ttl_ns, *seq);
+    ArmTtlTimer();
+  }
   if (kept) {
-    EnforceLimits(msg.subject);
+    EnforceLimits(subject);
     if (!rollup.empty()) {
       for (auto& [n, c] : consumers_) c->OnRemoved();
     }
-    for (auto& [n, c] : consumers_) c->OnStored(*seq, msg.subject);
+    for (auto& [n, c] : consumers_) c->OnStored(*seq, subject);
     if (config_.republish.has_value()) {
       StoredMessage m;
       m.seq = *seq;
       m.ts_ns = ts;
-      m.subject = std::string(msg.subject);
+      m.subject = std::string(subject);
       m.headers = std::string(hdr);
       m.data = std::string(msg.payload);
       Republish(m, subject_last);
     }
     if (config_.max_age.ns > 0 && age_timer_ == 0) ScheduleAgeTimer();
     engine_->Kick(this);
+    engine_->KickDependents(name());
   }
   Reply(reply, AckJson(*seq, false));
 }
@@ -332,10 +422,58 @@ void Stream::ExpireOld() {
   StreamSeq below = store_->SeqAtOrAfterTime(cutoff + 1);
   const StreamState st = store_->State();
   if (st.msgs == 0 || below <= st.first_seq) return;
-  PurgeOptions p;
-  p.below = below;
-  (void)store_->Purge(p);
+  if (config_.subject_delete_marker_ttl.ns > 0) {
+    // One by one: a subject losing its last message gets a delete marker.
+    StoredMessage m;
+    std::vector<std::string> all;
+    for (StreamSeq s = st.first_seq; s < below && store_->LoadNext(all, s, &m).ok() && m.seq < below;
+         s = m.seq + 1) {
+      ExpireOne(m);
+    }
+  } else {
+    PurgeOptions p;
+    p.below = below;
+    (void)store_->Purge(p);
+  }
   AfterRemovals();
+}
+
+void Stream::ExpireOne(const StoredMessage& m) {
+  if (!store_->Remove(m.seq).ok()) return;
+  const bool is_marker = !HeaderValue(m.headers, kMarkerReason).empty();
+  if (config_.subject_delete_marker_ttl.ns <= 0 || is_marker || store_->Subject(m.subject).msgs > 0) {
+    return;
+  }
+  std::string ttl = json::FormatGoDuration(config_.subject_delete_marker_ttl.ns);
+  std::string hdrs = AddHeaders({}, {{kMarkerReason, "MaxAge"}, {kTtl, ttl}});
+  const int64_t now = engine_->now_ns();
+  auto seq = store_->Append(m.subject, hdrs, {}, now);
+  if (!seq.ok()) return;
+  ttl_index_.emplace(now + config_.subject_delete_marker_ttl.ns, *seq);
+  for (auto& [n, c] : consumers_) c->OnStored(*seq, m.subject);
+  ArmTtlTimer();
+  engine_->Kick(this);
+}
+
+void Stream::ArmTtlTimer() {
+  engine_->timers().Cancel(&ttl_timer_);
+  if (ttl_index_.empty()) return;
+  ttl_timer_ = engine_->timers().At(ttl_index_.begin()->first, [this] {
+    ttl_timer_ = 0;
+    const int64_t now = engine_->now_ns();
+    bool removed = false;
+    while (!ttl_index_.empty() && ttl_index_.begin()->first <= now) {
+      StreamSeq seq = ttl_index_.begin()->second;
+      ttl_index_.erase(ttl_index_.begin());
+      StoredMessage m;
+      if (store_->Load(seq, &m).ok()) {
+        ExpireOne(m);
+        removed = true;
+      }
+    }
+    if (removed) AfterRemovals();
+    ArmTtlTimer();
+  });
 }
 
 void Stream::ScheduleAgeTimer() {
@@ -444,7 +582,56 @@ void Stream::OnAcked(StreamSeq seq) {
   }
 }
 
+bool Stream::StoreMirrored(const StoredMessage& m, const std::string& subject) {
+  StreamState st = store_->State();
+  if (m.seq <= st.last_seq) return true;  // already there
+  if (st.msgs == 0) {
+    if (m.seq != st.last_seq + 1 && !store_->SetNextSeq(m.seq).ok()) return false;
+  } else {
+    // A gap (filtered out at the origin): the sequences stay unused.
+    for (StreamSeq gap = st.last_seq + 1; gap < m.seq; ++gap) {
+      auto placeholder = store_->Append(subject, {}, {}, m.ts_ns);
+      if (!placeholder.ok() || !store_->Remove(*placeholder).ok()) return false;
+    }
+  }
+  auto seq = store_->Append(subject, m.headers, m.data, m.ts_ns);
+  if (!seq.ok()) return false;
+  AfterStore(*seq, subject);
+  return true;
+}
+
+bool Stream::StoreSourced(std::string_view subject, std::string_view headers, std::string_view data) {
+  const uint64_t size = StoredSize(subject, headers, data);
+  const StreamState st = store_->State();
+  if (config_.discard == api::DiscardPolicy::kNew &&
+      ((config_.max_msgs > 0 && st.msgs >= static_cast<uint64_t>(config_.max_msgs)) ||
+       (config_.max_bytes > 0 && st.bytes + size > static_cast<uint64_t>(config_.max_bytes)))) {
+    return false;
+  }
+  auto seq = store_->Append(subject, headers, data, engine_->now_ns());
+  if (!seq.ok()) return false;
+  AfterStore(*seq, subject);
+  return true;
+}
+
+void Stream::AfterStore(StreamSeq seq, std::string_view subject) {
+  ++engine_->stats().messages_stored;
+  EnforceLimits(subject);
+  for (auto& [n, c] : consumers_) c->OnStored(seq, subject);
+  if (config_.max_age.ns > 0 && age_timer_ == 0) ScheduleAgeTimer();
+  engine_->Kick(this);
+  engine_->KickDependents(name());
+}
+
 void Stream::RunConsumers() {
+  if (!sourcing_.empty()) {
+    bool more = false;
+    if (sourcing_.Pull(engine_, this, &more)) meta_dirty_ = true;
+    if (more) engine_->Kick(this);
+    if (meta_dirty_) {
+      if (auto s = SaveMeta(); !s.ok()) MLOG_ERROR("stream ", name(), " metadata not saved: ", s.message());
+    }
+  }
   bool again = false;
   for (auto& [n, c] : consumers_) {
     if (!c->Run()) again = true;

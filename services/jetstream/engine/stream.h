@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "services/jetstream/api/stream_config.h"
+#include "services/jetstream/engine/sourcing.h"
 #include "services/jetstream/engine/timers.h"
 #include "services/jetstream/store/store.h"
 #include "services/router/transport/packed.h"
@@ -60,6 +61,12 @@ class Stream {
   [[nodiscard]] absl::StatusOr<uint64_t> Purge(const PurgeOptions& options);
   [[nodiscard]] absl::Status RemoveMsg(StreamSeq seq);
 
+  // Copies from a mirror's / source's origin (see sourcing.h). False when
+  // the stream refused it (a limit with discard new): the copy stops there.
+  bool StoreMirrored(const StoredMessage& m, const std::string& subject);
+  bool StoreSourced(std::string_view subject, std::string_view headers, std::string_view data);
+  const Sourcing& sourcing() const { return sourcing_; }
+
   // Consumers.
   Consumer* FindConsumer(std::string_view name);
   const std::map<std::string, std::unique_ptr<Consumer>, std::less<>>& consumers() const {
@@ -82,6 +89,10 @@ class Stream {
   // (discard old) and max_age; returns removed sequences' count.
   void EnforceLimits(std::string_view subject);
   void ExpireOld();
+  // Removes an expired message; a subject that lost its last message gets a
+  // delete marker when subject_delete_marker_ttl is set.
+  void ExpireOne(const StoredMessage& m);
+  void ArmTtlTimer();
   void ScheduleAgeTimer();
   void PruneDedupe();
   void RememberMsgId(std::string_view id, StreamSeq seq, int64_t ts_ns);
@@ -104,8 +115,14 @@ class Stream {
   std::string last_msg_id_;
   Timers::Id age_timer_ = 0;
   Timers::Id dedupe_timer_ = 0;
+  // Per-message TTLs (Nats-TTL) and delete markers: expiry time -> seq.
+  std::multimap<int64_t, StreamSeq> ttl_index_;
+  Timers::Id ttl_timer_ = 0;
 
   std::map<std::string, std::unique_ptr<Consumer>, std::less<>> consumers_;
+  Sourcing sourcing_;
+  bool meta_dirty_ = false;  // source cursors moved
+  void AfterStore(StreamSeq seq, std::string_view subject);
 };
 
 }  // namespace meridian::jetstream

@@ -1,9 +1,10 @@
 // Internal: the two in-memory windows a stream keeps over its messages.
 //
-// TailCache: full copies of the newest messages, bounded by bytes, so
-// consumers reading the tail and removals of fresh messages (work queues)
-// do not touch RocksDB. Invariant: every existing message with
-// seq >= lo() is in it.
+// TailCache: full copies of the newest messages, so consumers reading the
+// tail and removals of fresh messages (work queues) do not touch RocksDB.
+// Invariant: every existing message with seq >= lo() is in it. The bytes of
+// all streams' tails share one TailBudget (StoreOptions::tail_cache_bytes);
+// the store evicts (RocksStore::EnforceTailBudget).
 //
 // HeadCache: seq, time, size and subject (no payload) of the oldest
 // messages, read ahead from RocksDB in one pass, so limit enforcement
@@ -48,25 +49,35 @@ size_t LowerBoundSeq(const std::deque<Entry>& entries, StreamSeq seq) {
   return static_cast<size_t>(it - entries.begin());
 }
 
+struct TailBudget {
+  uint64_t limit = 0;
+  uint64_t used = 0;
+};
+
 class TailCache {
  public:
-  explicit TailCache(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit TailCache(TailBudget* budget) : budget_(budget) {}
+  ~TailCache() { budget_->used -= bytes_; }
+  TailCache(const TailCache&) = delete;
+  TailCache& operator=(const TailCache&) = delete;
 
   StreamSeq lo() const { return lo_; }
+  uint64_t bytes() const { return bytes_; }
   const std::deque<TailEntry>& entries() const { return entries_; }
 
   // Empties the cache; it then covers every seq >= lo.
   void Reset(StreamSeq lo) {
     entries_.clear();
+    budget_->used -= bytes_;
     bytes_ = 0;
     lo_ = lo;
   }
 
-  // `seq` is the new last seq (>= lo()).
+  // `seq` is the new last seq (>= lo()). The caller enforces the budget.
   void Push(StreamSeq seq, int64_t ts_ns, std::string_view subject, std::string_view headers,
             std::string_view data) {
     const uint64_t cost = EntryCost(subject.size() + headers.size() + data.size());
-    if (cost > max_bytes_) {
+    if (cost > budget_->limit) {
       Reset(seq + 1);
       return;
     }
@@ -77,7 +88,12 @@ class TailCache {
     e.headers.assign(headers);
     e.data.assign(data);
     bytes_ += cost;
-    while (bytes_ > max_bytes_) PopFront();
+    budget_->used += cost;
+  }
+
+  // Drops the oldest entries until bytes() <= target.
+  void EvictTo(uint64_t target) {
+    while (bytes_ > target && !entries_.empty()) PopFront();
   }
 
   // The live entry for `seq`, or nullptr.
@@ -130,12 +146,14 @@ class TailCache {
 
   void PopFront() {
     const TailEntry& e = entries_.front();
-    bytes_ -= EntryCost(e.subject.size() + e.headers.size() + e.data.size());
+    const uint64_t cost = EntryCost(e.subject.size() + e.headers.size() + e.data.size());
+    bytes_ -= cost;
+    budget_->used -= cost;
     lo_ = e.seq + 1;
     entries_.pop_front();
   }
 
-  uint64_t max_bytes_;
+  TailBudget* budget_;
   uint64_t bytes_ = 0;
   StreamSeq lo_ = 1;
   std::deque<TailEntry> entries_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -53,7 +54,7 @@ struct MsgFacts {
 class RocksStreamStore final : public StreamStore {
  public:
   RocksStreamStore(RocksStore* store, uint64_t id, std::string name, std::string meta,
-                   uint64_t tail_cache_bytes);
+                   TailBudget* tail_budget);
 
   // Open: rebuilds counters and the subject map from the index keys.
   [[nodiscard]] absl::Status Recover(const keys::SeqState& persisted);
@@ -63,6 +64,8 @@ class RocksStreamStore final : public StreamStore {
   // Adds the sequence-state record to the pending batch (at Commit).
   void WriteSeqState(rocksdb::WriteBatch* batch);
   bool dirty() const { return dirty_; }
+  uint64_t tail_bytes() const { return tail_.bytes(); }
+  void EvictTail(uint64_t target) { tail_.EvictTo(target); }
   void ClearDirty() { dirty_ = false; }
 
   const std::string& name() const override { return name_; }
@@ -131,6 +134,7 @@ class RocksStreamStore final : public StreamStore {
   const std::string name_;
   std::string meta_;
   bool dirty_ = false;
+  bool index_hints_ = false;
 
   uint64_t msgs_ = 0;
   uint64_t bytes_ = 0;
@@ -166,6 +170,18 @@ class RocksStore final : public Store {
 
   // For the streams.
   rocksdb::WriteBatch* batch() { return batch_.get(); }
+  // Point delete of a message or index key. Deferred to Commit, where the
+  // keys are written sorted after the rest of the batch: deletes at a
+  // stream's head then do not move the memtable insert hints away from its
+  // tail for every message (store.cc, InsertHintPrefix). Deletes of
+  // distinct keys commute, and a deleted seq is only written again after
+  // SetNextSeq, which calls FlushDeletes first.
+  void DeleteKey(std::string_view key) {
+    delete_spans_.emplace_back(delete_keys_.size(), key.size());
+    delete_keys_.append(key);
+  }
+  // Moves the deferred deletes into the batch now.
+  void FlushDeletes();
   // Commits pending writes so RocksDB reads see them.
   [[nodiscard]] absl::Status PrepareRead() { return Commit(); }
   // A fresh-enough iterator (after PrepareRead), owned by the store, valid
@@ -176,17 +192,38 @@ class RocksStore final : public Store {
   [[nodiscard]] absl::Status Get(std::string_view key, std::string* value);
   void MarkDirty(RocksStreamStore* stream) { dirty_.push_back(stream); }
   void AddBytes(int64_t delta) { total_bytes_ += static_cast<uint64_t>(delta); }
+  // Evicts the oldest cached messages of the biggest tails while all tails
+  // together exceed StoreOptions::tail_cache_bytes.
+  void EnforceTailBudget() {
+    if (tail_budget_.used > tail_budget_.limit) EvictTails();
+  }
+  TailBudget* tail_budget() { return &tail_budget_; }
+  // Whether the memtable keeps insert hints for the stream's index keys.
+  void SetIndexHints(uint64_t stream_id, bool on) {
+    if (on) {
+      hinted_index_.insert(stream_id);
+    } else {
+      hinted_index_.erase(stream_id);
+    }
+  }
 
  private:
   explicit RocksStore(StoreOptions options);
   absl::Status OpenInternal();
   absl::Status LoadCatalog();
+  void EvictTails();
 
   StoreOptions options_;
+  // Read by the memtable insert-hint transform; outlives db_.
+  absl::flat_hash_set<uint64_t> hinted_index_;
+  // Shared by the streams' tail caches; outlives them.
+  TailBudget tail_budget_;
   std::unique_ptr<rocksdb::Env> env_;
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::string delete_keys_;                           // DeleteKey's keys, back to back
+  std::vector<std::pair<size_t, size_t>> delete_spans_;  // offset, length in delete_keys_
   std::unique_ptr<rocksdb::Iterator> iter_;
   uint64_t write_gen_ = 1;
   uint64_t iter_gen_ = 0;

@@ -29,23 +29,46 @@ bool Supported(rocksdb::CompressionType type) {
   return false;
 }
 
-// Message keys of a stream are appended in order: the memtable keeps an
-// insert position per stream (prefix id + 'M') and skips the skiplist search.
-// Index keys get no hint: one hint per subject would cost ~250 bytes each.
-class MsgKeyHintPrefix final : public rocksdb::SliceTransform {
+// Keys are appended in order per prefix, so the memtable can keep an insert
+// position (a "hint") per prefix and skip most of the skiplist search:
+// message keys (prefix id + 'M') always; index keys (prefix: everything but
+// the seq) only for streams with few subjects, since each hint costs ~250
+// bytes of memtable and buys nothing when subjects rarely repeat. Called on
+// the writing thread only (no concurrent memtable writes).
+class InsertHintPrefix final : public rocksdb::SliceTransform {
  public:
-  const char* Name() const override { return "meridian.jetstream.MsgKeyHintPrefix"; }
+  explicit InsertHintPrefix(const absl::flat_hash_set<uint64_t>* hinted_index)
+      : hinted_index_(hinted_index) {}
+  const char* Name() const override { return "meridian.jetstream.InsertHintPrefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key[keys::kIdLen] == keys::kIndexTag) {
+      return rocksdb::Slice(key.data(), key.size() - keys::kSeqLen);
+    }
     return rocksdb::Slice(key.data(), keys::kTagPrefixLen);
   }
+  // Only whole message and index keys. RocksDB 7.8 looks the hint up by
+  // prefix for range-deletion begin keys too, and then applies a splice of
+  // the point skiplist to the range-deletion skiplist (a crash): every
+  // DeleteRange here therefore begins with a key outside this domain (a
+  // bare tag or subject prefix).
   bool InDomain(const rocksdb::Slice& key) const override {
-    return key.size() == keys::kTagPrefixLen + keys::kSeqLen && key[keys::kIdLen] == keys::kMsgTag;
+    if (key.size() < keys::kTagPrefixLen + keys::kSeqLen) return false;
+    if (key[keys::kIdLen] == keys::kMsgTag) return key.size() == keys::kTagPrefixLen + keys::kSeqLen;
+    std::string_view subject;
+    StreamSeq seq = 0;
+    return key[keys::kIdLen] == keys::kIndexTag &&
+           hinted_index_->contains(keys::ReadBigEndian64(key.data())) &&
+           keys::ParseIndexKey(std::string_view(key.data(), key.size()), &subject, &seq);
   }
+
+ private:
+  const absl::flat_hash_set<uint64_t>* hinted_index_;
 };
 
 // Tuned for batched small appends and seeks (README.md, "Tuning").
 rocksdb::Options MakeOptions(const StoreOptions& opts, rocksdb::Env* env,
-                             const std::shared_ptr<rocksdb::Cache>& cache) {
+                             const std::shared_ptr<rocksdb::Cache>& cache,
+                             const absl::flat_hash_set<uint64_t>* hinted_index) {
   rocksdb::Options o;
   o.create_if_missing = true;
   if (env != nullptr) o.env = env;
@@ -66,7 +89,7 @@ rocksdb::Options MakeOptions(const StoreOptions& opts, rocksdb::Env* env,
   // One writer thread: no concurrent memtable inserts (which would also
   // ignore the insert hints).
   o.allow_concurrent_memtable_write = false;
-  o.memtable_insert_with_hint_prefix_extractor = std::make_shared<MsgKeyHintPrefix>();
+  o.memtable_insert_with_hint_prefix_extractor = std::make_shared<InsertHintPrefix>(hinted_index);
   // Queues delete from the front: compact files that are mostly tombstones.
   o.table_properties_collector_factories.push_back(
       rocksdb::NewCompactOnDeletionCollectorFactory(64 * 1024, 16 * 1024, 0.5));
@@ -94,7 +117,25 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return std::unique_ptr<Store>(std::move(*store));
 }
 
-RocksStore::RocksStore(StoreOptions options) : options_(std::move(options)) {}
+RocksStore::RocksStore(StoreOptions options) : options_(std::move(options)) {
+  tail_budget_.limit = options_.tail_cache_bytes;
+}
+
+void RocksStore::EvictTails() {
+  // Trim the biggest tails until 90% of the budget is used: one pass over
+  // the streams per ~10% of the budget appended.
+  const uint64_t goal = tail_budget_.limit - tail_budget_.limit / 10;
+  while (tail_budget_.used > goal) {
+    RocksStreamStore* biggest = nullptr;
+    for (auto& [name, stream] : streams_) {
+      if (biggest == nullptr || stream->tail_bytes() > biggest->tail_bytes()) biggest = stream.get();
+    }
+    if (biggest == nullptr || biggest->tail_bytes() == 0) return;
+    const uint64_t excess = tail_budget_.used - goal;
+    const uint64_t bytes = biggest->tail_bytes();
+    biggest->EvictTail(bytes > excess ? bytes - excess : 0);
+  }
+}
 
 RocksStore::~RocksStore() { (void)Close(); }
 
@@ -120,7 +161,7 @@ absl::Status RocksStore::OpenInternal() {
     }
   }
   cache_ = rocksdb::NewLRUCache(std::max<uint64_t>(options_.block_cache_bytes, 1 << 20));
-  rocksdb::Options o = MakeOptions(options_, env_.get(), cache_);
+  rocksdb::Options o = MakeOptions(options_, env_.get(), cache_, &hinted_index_);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(o, options_.path, &raw);
   if (!s.ok()) {
@@ -163,7 +204,7 @@ absl::Status RocksStore::LoadCatalog() {
       return s;
     }
     auto stream = std::make_unique<RocksStreamStore>(this, id, name, std::move(meta),
-                                                     options_.tail_cache_bytes);
+                                                     &tail_budget_);
     if (absl::Status s = stream->Recover(seq_state); !s.ok()) return s;
     next_id_ = std::max(next_id_, id + 1);
     streams_.emplace(name, std::move(stream));
@@ -197,7 +238,7 @@ absl::StatusOr<StreamStore*> RocksStore::Create(std::string_view name, std::stri
   batch_->Put(keys::NextIdKey(), next_value);
   batch_->Put(keys::MetaKey(id), AsSlice(meta));
   auto stream = std::make_unique<RocksStreamStore>(this, id, std::string(name), std::string(meta),
-                                                   options_.tail_cache_bytes);
+                                                   &tail_budget_);
   stream->InitEmpty();
   RocksStreamStore* raw = stream.get();
   streams_.emplace(std::string(name), std::move(stream));
@@ -215,14 +256,28 @@ absl::Status RocksStore::Delete(std::string_view name) {
   batch_->DeleteRange(keys::StreamPrefix(id), keys::StreamPrefix(id + 1));
   batch_->Delete(AsSlice(keys::CatalogKey(name)));
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), stream), dirty_.end());
+  hinted_index_.erase(id);
   total_bytes_ -= stream->State().bytes;
   streams_.erase(it);
   return absl::OkStatus();
 }
 
+void RocksStore::FlushDeletes() {
+  if (delete_spans_.empty()) return;
+  auto key = [this](const std::pair<size_t, size_t>& span) {
+    return std::string_view(delete_keys_.data() + span.first, span.second);
+  };
+  std::sort(delete_spans_.begin(), delete_spans_.end(),
+            [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  for (const auto& span : delete_spans_) batch_->Delete(AsSlice(key(span)));
+  delete_spans_.clear();
+  delete_keys_.clear();
+}
+
 absl::Status RocksStore::Commit() {
   if (!write_error_.ok()) return write_error_;
   if (closed_) return absl::FailedPreconditionError("message store is closed");
+  FlushDeletes();
   for (RocksStreamStore* stream : dirty_) stream->WriteSeqState(batch_.get());
   if (batch_->Count() == 0) {
     dirty_.clear();

@@ -138,7 +138,7 @@ struct StoreOptions {
   bool in_memory = false;       // memory kind: RocksDB on an in-memory Env, `path` is a name
   bool sync_always = false;     // fsync the WAL on every Commit
   uint64_t block_cache_bytes = 64ull << 20;
-  uint64_t tail_cache_bytes = 32ull << 20;  // recently appended messages kept in RAM
+  uint64_t tail_cache_bytes = 32ull << 20;  // recently appended messages kept in RAM (all streams)
 };
 
 class Store {

@@ -129,16 +129,16 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
       if (!it->status().ok()) return absl::InternalError(it->status().ToString());
       if (seqs.empty()) continue;
       if (seqs.size() >= kIndexRangeDeleteMin) {
-        key = prefix;
-        keys::AppendBigEndian64(&key, seqs.front());
+        // Nothing of the subject exists below seqs.front(): begin at the bare
+        // subject prefix (store.cc, InsertHintPrefix::InDomain).
         limit = prefix;
         keys::AppendBigEndian64(&limit, below);
-        batch->DeleteRange(key, limit);
+        batch->DeleteRange(prefix, limit);
       } else {
         for (StreamSeq seq : seqs) {
           key = prefix;
           keys::AppendBigEndian64(&key, seq);
-          batch->Delete(key);
+          store_->DeleteKey(key);
         }
       }
       removed += seqs.size();
@@ -155,9 +155,9 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
       }
     }
     for (const std::string& subject : emptied) subjects_.erase(subject);
-    keys::MsgKey(id_, first_, &key);
+    // Nothing exists below first_: begin at the bare tag prefix.
     keys::MsgKey(id_, below, &limit);
-    batch->DeleteRange(key, limit);
+    batch->DeleteRange(keys::TagPrefix(id_, keys::kMsgTag), limit);
     msgs_ -= std::min(removed, msgs_);
     bytes_ -= std::min(removed_bytes, bytes_);
     store_->AddBytes(-static_cast<int64_t>(removed_bytes));

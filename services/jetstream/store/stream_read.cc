@@ -236,11 +236,30 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
   if (start > last_) return not_found();
 
   if (IsAll(filters)) {
-    StreamSeq seq = 0;
-    int64_t ts = 0;
-    if (absl::Status s = FirstAtOrAfter(start, /*fill_head=*/false, &seq, &ts); !s.ok()) return s;
-    if (seq == 0) return not_found();
-    return Load(seq, out);
+    if (start >= tail_.lo()) {
+      const TailEntry* e = tail_.NextLive(start);
+      if (e == nullptr) return not_found();
+      FillMessage(e->seq, *e, out);
+      return absl::OkStatus();
+    }
+    // One seek; the message comes from the iterator.
+    if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
+    rocksdb::Iterator* it = store_->Iter();
+    keys::MsgKey(id_, start, &key_buf_);
+    it->Seek(key_buf_);
+    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    const std::string_view prefix(key_buf_.data(), keys::kTagPrefixLen);
+    if (!it->Valid() || !AsView(it->key()).starts_with(prefix)) return not_found();
+    keys::MsgView view;
+    if (!keys::ParseMsgKey(AsView(it->key()), &out->seq) ||
+        !keys::DecodeMsg(AsView(it->value()), &view)) {
+      return absl::DataLossError("message store: bad message record");
+    }
+    out->ts_ns = view.ts_ns;
+    out->subject.assign(view.subject);
+    out->headers.assign(view.headers);
+    out->data.assign(view.data);
+    return absl::OkStatus();
   }
 
   // Subjects whose next message >= start is known from the subject map give

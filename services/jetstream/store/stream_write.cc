@@ -15,18 +15,18 @@ rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.s
 std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 // Head read-ahead bounds: entries and value bytes read per fill.
-constexpr size_t kHeadMaxEntries = 1024;
+constexpr size_t kHeadMaxEntries = 256;
 constexpr uint64_t kHeadMaxBytes = 1ull << 20;
 
 }  // namespace
 
 RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string name,
-                                   std::string meta, uint64_t tail_cache_bytes)
+                                   std::string meta, TailBudget* tail_budget)
     : store_(store),
       id_(id),
       name_(std::move(name)),
       meta_(std::move(meta)),
-      tail_(tail_cache_bytes) {}
+      tail_(tail_budget) {}
 
 void RocksStreamStore::InitEmpty() {
   tail_.Reset(1);
@@ -141,7 +141,15 @@ absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
     info.last = seq;
     info.last_stale = false;
   }
+  // Memtable insert hints for the index pay off with few subjects only
+  // (store.cc, InsertHintPrefix); switch with some hysteresis.
+  const bool want_hints = subjects_.size() <= (index_hints_ ? 2048u : 1024u);
+  if (want_hints != index_hints_) {
+    index_hints_ = want_hints;
+    store_->SetIndexHints(id_, want_hints);
+  }
   tail_.Push(seq, ts_ns, subject, headers, data);
+  store_->EnforceTailBudget();
   MarkDirty();
   return seq;
 }
@@ -149,6 +157,8 @@ absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
 absl::Status RocksStreamStore::SetNextSeq(StreamSeq seq) {
   if (seq == 0) return absl::InvalidArgumentError("sequence must be > 0");
   if (msgs_ != 0) return absl::FailedPreconditionError("SetNextSeq on a non-empty stream");
+  // Seqs at or below last may be written again: their deletes go first.
+  store_->FlushDeletes();
   last_ = seq - 1;
   first_ = seq;
   first_ts_ = 0;
@@ -200,9 +210,8 @@ absl::Status RocksStreamStore::Locate(StreamSeq seq, MsgFacts* out) {
 void RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject, uint64_t size) {
   keys::MsgKey(id_, seq, &key_buf_);
   keys::IndexKey(id_, subject, seq, &index_buf_);
-  rocksdb::WriteBatch* batch = store_->batch();
-  batch->Delete(key_buf_);
-  batch->Delete(index_buf_);
+  store_->DeleteKey(key_buf_);
+  store_->DeleteKey(index_buf_);
 
   --msgs_;
   bytes_ -= size;
