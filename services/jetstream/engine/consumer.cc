@@ -265,6 +265,14 @@ bool Consumer::Run() {
         pending_.size() >= static_cast<uint64_t>(config_.max_ack_pending) && redeliver_.empty()) {
       break;
     }
+    if (config_.rate_limit_bps > 0 && rate_next_ns_ > engine->now_ns()) {
+      engine->timers().Cancel(&replay_timer_);
+      replay_timer_ = engine->timers().At(rate_next_ns_, [this] {
+        replay_timer_ = 0;
+        stream_->engine()->Kick(stream_);
+      });
+      break;
+    }
     StoredMessage m;
     bool redelivery = false;
     if (!NextMessage(&m, &redelivery)) break;
@@ -303,6 +311,12 @@ bool Consumer::Run() {
           engine->Send(config_.deliver_subject, fc_reply_, StatusBlock(100, "FlowControl Request"), {});
         }
       }
+    }
+    if (config_.rate_limit_bps > 0) {
+      // rate_limit_bps: the next delivery waits until this one's bits passed.
+      const int64_t bits = static_cast<int64_t>(StoredSize(m.subject, m.headers, m.data)) * 8;
+      rate_next_ns_ = std::max(rate_next_ns_, engine->now_ns()) +
+                      bits * 1'000'000'000 / static_cast<int64_t>(config_.rate_limit_bps);
     }
     if (!redelivery && config_.replay_policy == api::ReplayPolicy::kOriginal) {
       replay_last_ts_ = m.ts_ns;

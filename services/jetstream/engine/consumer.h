@@ -155,6 +155,7 @@ class Consumer {
   Timers::Id pause_timer_ = 0;
   int64_t replay_last_ts_ = 0;    // replay original: last message's store time
   int64_t replay_last_wall_ = 0;  // ... and when it was delivered
+  int64_t rate_next_ns_ = 0;      // rate_limit_bps: earliest next delivery
   int64_t last_delivery_ns_ = 0;
 };
 
