@@ -528,6 +528,12 @@ absl::StatusOr<LaunchOptions> ParseLaunchOptions(int argc, const char* const* ar
   // The fixed admin port only goes with the default client port: two servers
   // started on other ports (tests, several on one machine) must not collide.
   if (o.admin_listen.empty()) o.admin_listen = o.port == 4222 ? "127.0.0.1:8223" : "127.0.0.1:0";
+  if (o.jetstream && !o.routes.empty()) {
+    // Each launcher's meridian-jetstream would answer the same $JS.API.
+    return absl::InvalidArgumentError(
+        "JetStream with cluster routes (clustered JetStream) is not supported yet: run -js on "
+        "one server of the cluster without -routes, or without -js");
+  }
   if (!o.pass.empty() && o.user.empty()) {
     return absl::InvalidArgumentError("--pass given without --user");
   }
