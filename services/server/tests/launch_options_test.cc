@@ -217,5 +217,24 @@ TEST(LaunchOptionsTest, ClusterBlock) {
   EXPECT_NE(br.status().message().find(bad_route + ":2:"), std::string::npos) << br.status();
 }
 
+TEST(LaunchOptionsTest, JetStreamWithRoutesIsRefusedByName) {
+  auto o = Parse({"-js", "-p", "-1", "-routes", "nats://127.0.0.1:6222"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("clustered JetStream"), std::string::npos) << o.status();
+  EXPECT_TRUE(Parse({"-js", "-p", "-1", "-cluster", "nats://127.0.0.1:6222"}).ok());
+}
+
+TEST(LaunchOptionsTest, JetStreamSyncInterval) {
+  std::string always = WriteConf("jetstream { store_dir: \"/tmp/x\", sync_interval: always }\n");
+  auto o = Parse({"-c", always.c_str()});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->jetstream_sync_always);
+  std::string every = WriteConf("jetstream { sync_interval: \"30s\" }\n");
+  o = Parse({"-c", every.c_str()});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->jetstream_sync_always);
+  EXPECT_EQ(o->jetstream_sync_interval_ms, 30000);
+}
+
 }  // namespace
 }  // namespace meridian::launcher
