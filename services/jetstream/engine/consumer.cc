@@ -353,7 +353,10 @@ void Consumer::DeliverTo(const StoredMessage& m, bool redelivery, std::string_vi
   if (config_.ack_policy == api::AckPolicy::kNone) {
     ack_floor_ = delivered_;
   } else {
-    pending_[m.seq] = Pending{delivered_.consumer_seq, now};
+    // A redelivery keeps the original delivery sequence (the ack floor
+    // follows those, as nats-server's does).
+    auto [it, fresh] = pending_.try_emplace(m.seq, Pending{delivered_.consumer_seq, now});
+    if (!fresh) it->second.ts_ns = now;
     if (ack_timer_ == 0) ArmAckTimer();
   }
   dirty_ = true;
@@ -534,11 +537,9 @@ void Consumer::OnPullRequest(std::string_view reply, const api::PullRequest& req
   w.max_bytes_set = request.max_bytes > 0;
   w.expires_ns = request.expires.ns > 0 ? now + request.expires.ns : 0;
   w.heartbeat_ns = request.idle_heartbeat.ns;
-  w.no_wait = request.no_wait && request.expires.ns == 0;
-  if (request.no_wait && request.expires.ns > 0) {
-    // no_wait with expires: wait only if something is pending now.
-    w.no_wait = num_pending() == 0 && redeliver_.empty();
-  }
+  // no_wait (with or without expires, as clients' Fetch sends it): the
+  // request ends as soon as nothing more is available.
+  w.no_wait = request.no_wait;
   if (w.heartbeat_ns > 0) w.hb_due_ns = now + w.heartbeat_ns;
   waiting_.push_back(std::move(w));
   ArmPullTimer();

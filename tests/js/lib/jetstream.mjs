@@ -34,6 +34,40 @@ export async function startJetStreamServer(o = {}) {
 export async function killServer(srv, timeout = 10_000) {
   const pid = srv.pid;
   if (!pid || !srv.running) return;
+  // meridian-server runs each daemon in its own process group: freeze the
+  // launcher (so it neither restarts nor stops them), SIGKILL every
+  // descendant, then the launcher's group. nats-server has no children.
+  const descendants = (root) => {
+    const out = [];
+    let frontier = [root];
+    while (frontier.length > 0) {
+      const next = [];
+      for (const p of frontier) {
+        let kids = "";
+        try {
+          kids = fs.readFileSync(`/proc/${p}/task/${p}/children`, "utf8");
+        } catch {
+          continue;
+        }
+        for (const k of kids.split(/\s+/).filter(Boolean)) next.push(Number(k));
+      }
+      out.push(...next);
+      frontier = next;
+    }
+    return out;
+  };
+  try {
+    process.kill(pid, "SIGSTOP");
+  } catch {
+    // already gone
+  }
+  for (const child of descendants(pid)) {
+    try {
+      process.kill(child, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   try {
     process.kill(-pid, "SIGKILL"); // the group created by detached:true
   } catch {
