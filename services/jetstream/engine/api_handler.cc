@@ -350,6 +350,7 @@ void ApiHandler::StreamPurge(const router::PackedMessage& msg, std::string_view 
     p.filter = (*req)->filter;
     p.below = (*req)->seq.value;
     p.keep = (*req)->keep;
+    p.keep_per_subject = false;  // nats-server: the newest `keep` of all that match
   }
   auto n = stream->Purge(p);
   if (!n.ok()) return fail(api::Make(ErrorId::JSStreamPurgeFailedF, std::string(n.status().message())));

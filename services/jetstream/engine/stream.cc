@@ -585,15 +585,8 @@ void Stream::OnAcked(StreamSeq seq) {
 bool Stream::StoreMirrored(const StoredMessage& m, const std::string& subject) {
   StreamState st = store_->State();
   if (m.seq <= st.last_seq) return true;  // already there
-  if (st.msgs == 0) {
-    if (m.seq != st.last_seq + 1 && !store_->SetNextSeq(m.seq).ok()) return false;
-  } else {
-    // A gap (filtered out at the origin): the sequences stay unused.
-    for (StreamSeq gap = st.last_seq + 1; gap < m.seq; ++gap) {
-      auto placeholder = store_->Append(subject, {}, {}, m.ts_ns);
-      if (!placeholder.ok() || !store_->Remove(*placeholder).ok()) return false;
-    }
-  }
+  // A gap (filtered out at the origin) stays unused.
+  if (m.seq != st.last_seq + 1 && !store_->SetNextSeq(m.seq).ok()) return false;
   auto seq = store_->Append(subject, m.headers, m.data, m.ts_ns);
   if (!seq.ok()) return false;
   AfterStore(*seq, subject);

@@ -17,13 +17,13 @@ inline constexpr size_t kTagPrefixLen = kIdLen + 1;  // id + tag
 inline constexpr size_t kSeqLen = 8;
 
 // Tags (the byte after the id).
-inline constexpr char kCatalogTag = 'N';    // global: name -> stream id
-inline constexpr char kNextIdTag = 'X';     // global: next stream id
-inline constexpr char kIndexTag = 'I';      // id I varint(len) subject seq -> varint(size)
-inline constexpr char kMsgTag = 'M';        // id M seq -> message
-inline constexpr char kConsumerTag = 'c';   // id c name -> blob
-inline constexpr char kMetaTag = 'm';       // id m -> meta
-inline constexpr char kSeqStateTag = 'q';   // id q -> last seq, last ts
+inline constexpr char kCatalogTag = 'N';   // global: name -> stream id
+inline constexpr char kNextIdTag = 'X';    // global: next stream id
+inline constexpr char kIndexTag = 'I';     // id I varint(len) subject seq -> varint(size)
+inline constexpr char kMsgTag = 'M';       // id M seq -> message
+inline constexpr char kConsumerTag = 'c';  // id c name -> blob
+inline constexpr char kMetaTag = 'm';      // id m -> meta
+inline constexpr char kSeqStateTag = 'q';  // id q -> last seq, last ts
 
 void AppendBigEndian64(std::string* dst, uint64_t v);
 uint64_t ReadBigEndian64(const char* p);

@@ -222,7 +222,7 @@ class RocksStore final : public Store {
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<rocksdb::WriteBatch> batch_;
-  std::string delete_keys_;                           // DeleteKey's keys, back to back
+  std::string delete_keys_;                              // DeleteKey's keys, back to back
   std::vector<std::pair<size_t, size_t>> delete_spans_;  // offset, length in delete_keys_
   std::unique_ptr<rocksdb::Iterator> iter_;
   uint64_t write_gen_ = 1;

@@ -53,7 +53,8 @@ class InsertHintPrefix final : public rocksdb::SliceTransform {
   // bare tag or subject prefix).
   bool InDomain(const rocksdb::Slice& key) const override {
     if (key.size() < keys::kTagPrefixLen + keys::kSeqLen) return false;
-    if (key[keys::kIdLen] == keys::kMsgTag) return key.size() == keys::kTagPrefixLen + keys::kSeqLen;
+    if (key[keys::kIdLen] == keys::kMsgTag)
+      return key.size() == keys::kTagPrefixLen + keys::kSeqLen;
     std::string_view subject;
     StreamSeq seq = 0;
     return key[keys::kIdLen] == keys::kIndexTag &&
@@ -128,7 +129,8 @@ void RocksStore::EvictTails() {
   while (tail_budget_.used > goal) {
     RocksStreamStore* biggest = nullptr;
     for (auto& [name, stream] : streams_) {
-      if (biggest == nullptr || stream->tail_bytes() > biggest->tail_bytes()) biggest = stream.get();
+      if (biggest == nullptr || stream->tail_bytes() > biggest->tail_bytes())
+        biggest = stream.get();
     }
     if (biggest == nullptr || biggest->tail_bytes() == 0) return;
     const uint64_t excess = tail_budget_.used - goal;
@@ -203,8 +205,8 @@ absl::Status RocksStore::LoadCatalog() {
     } else if (!absl::IsNotFound(s)) {
       return s;
     }
-    auto stream = std::make_unique<RocksStreamStore>(this, id, name, std::move(meta),
-                                                     &tail_budget_);
+    auto stream =
+        std::make_unique<RocksStreamStore>(this, id, name, std::move(meta), &tail_budget_);
     if (absl::Status s = stream->Recover(seq_state); !s.ok()) return s;
     next_id_ = std::max(next_id_, id + 1);
     streams_.emplace(name, std::move(stream));

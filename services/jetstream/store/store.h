@@ -85,8 +85,10 @@ class StreamStore {
   [[nodiscard]] virtual absl::StatusOr<StreamSeq> Append(std::string_view subject,
                                                          std::string_view headers,
                                                          std::string_view data, int64_t ts_ns) = 0;
-  // Empty stream only: the next Append gets `seq` (config first_seq, purge
-  // with seq beyond the end).
+  // The next Append gets `seq`. Empty stream: any seq >= 1 (config
+  // first_seq, purge with seq beyond the end). Non-empty stream: only
+  // forward (seq > last_seq + 1); the skipped seqs count as deleted, as
+  // nats-server's SkipMsgs (a mirror's gaps). FailedPrecondition otherwise.
   [[nodiscard]] virtual absl::Status SetNextSeq(StreamSeq seq) = 0;
   // NotFound when there is no message `seq`. `erase` overwrites the stored
   // bytes too (RocksDB: delete; same either way here, kept for the API).

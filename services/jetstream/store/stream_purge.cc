@@ -212,7 +212,8 @@ absl::StatusOr<StreamSeq> RocksStreamStore::NewestKeepBoundary(uint64_t keep) {
     for (uint64_t i = 0; i < msgs_ - keep && it->Valid(); ++i) it->Next();
   }
   if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  if (!it->Valid() || !it->key().starts_with(prefix) || !keys::ParseMsgKey(AsView(it->key()), &seq)) {
+  if (!it->Valid() || !it->key().starts_with(prefix) ||
+      !keys::ParseMsgKey(AsView(it->key()), &seq)) {
     return BadRecord();
   }
   return seq;

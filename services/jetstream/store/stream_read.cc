@@ -64,8 +64,7 @@ bool RocksStreamStore::IsAll(absl::Span<const std::string> filters) {
   return false;
 }
 
-bool RocksStreamStore::MatchesAny(absl::Span<const std::string> filters,
-                                  std::string_view subject) {
+bool RocksStreamStore::MatchesAny(absl::Span<const std::string> filters, std::string_view subject) {
   if (filters.empty()) return true;
   for (const std::string& f : filters) {
     if (FilterMatches(f, subject)) return true;
@@ -353,7 +352,8 @@ absl::Status RocksStreamStore::LoadLast(std::string_view filter, StoredMessage* 
     const std::string prefix = key_buf_.substr(0, keys::kTagPrefixLen);
     it->SeekForPrev(key_buf_);
     StreamSeq seq = 0;
-    if (!it->Valid() || !it->key().starts_with(prefix) || !keys::ParseMsgKey(AsView(it->key()), &seq)) {
+    if (!it->Valid() || !it->key().starts_with(prefix) ||
+        !keys::ParseMsgKey(AsView(it->key()), &seq)) {
       return not_found();
     }
     return Load(seq, out);

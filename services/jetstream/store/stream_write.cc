@@ -22,11 +22,7 @@ constexpr uint64_t kHeadMaxBytes = 1ull << 20;
 
 RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string name,
                                    std::string meta, TailBudget* tail_budget)
-    : store_(store),
-      id_(id),
-      name_(std::move(name)),
-      meta_(std::move(meta)),
-      tail_(tail_budget) {}
+    : store_(store), id_(id), name_(std::move(name)), meta_(std::move(meta)), tail_(tail_budget) {}
 
 void RocksStreamStore::InitEmpty() {
   tail_.Reset(1);
@@ -77,8 +73,8 @@ absl::Status RocksStreamStore::Recover(const keys::SeqState& persisted) {
     first_ = min_seq;
     StoredMessage m;
     if (absl::Status s = LoadFromDb(first_, &m); !s.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("message store: stream ", name_, " lost message ", first_, ": ", s.message()));
+      return absl::DataLossError(absl::StrCat("message store: stream ", name_, " lost message ",
+                                              first_, ": ", s.message()));
     }
     first_ts_ = m.ts_ns;
     if (max_seq > persisted.last) {  // not expected: the seq state is written with every batch
@@ -106,8 +102,8 @@ void RocksStreamStore::WriteSeqState(rocksdb::WriteBatch* batch) {
 }
 
 absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
-                                                   std::string_view headers,
-                                                   std::string_view data, int64_t ts_ns) {
+                                                   std::string_view headers, std::string_view data,
+                                                   int64_t ts_ns) {
   if (subject.empty()) return absl::InvalidArgumentError("message subject is empty");
   const StreamSeq seq = last_ + 1;
   const uint64_t size = StoredSize(subject, headers, data);
@@ -156,7 +152,15 @@ absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
 
 absl::Status RocksStreamStore::SetNextSeq(StreamSeq seq) {
   if (seq == 0) return absl::InvalidArgumentError("sequence must be > 0");
-  if (msgs_ != 0) return absl::FailedPreconditionError("SetNextSeq on a non-empty stream");
+  if (msgs_ != 0) {
+    if (seq <= last_ + 1) {
+      return absl::FailedPreconditionError("SetNextSeq backwards on a non-empty stream");
+    }
+    // Skip: the seqs in between never exist (interior deletes).
+    last_ = seq - 1;
+    MarkDirty();
+    return absl::OkStatus();
+  }
   // Seqs at or below last may be written again: their deletes go first.
   store_->FlushDeletes();
   last_ = seq - 1;
@@ -305,7 +309,8 @@ absl::Status RocksStreamStore::FirstAtOrAfter(StreamSeq from, bool fill_head, St
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
     if (!it->Valid() || !it->key().starts_with(AsSlice(prefix))) return absl::OkStatus();
     keys::MsgView view;
-    if (!keys::ParseMsgKey(AsView(it->key()), seq) || !keys::DecodeMsg(AsView(it->value()), &view)) {
+    if (!keys::ParseMsgKey(AsView(it->key()), seq) ||
+        !keys::DecodeMsg(AsView(it->value()), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
     *ts_ns = view.ts_ns;

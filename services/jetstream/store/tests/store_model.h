@@ -64,9 +64,16 @@ class Model {
     return seq;
   }
 
-  void SetNextSeq(StreamSeq seq) {
+  // Returns false where the store refuses (backwards on a non-empty stream).
+  bool SetNextSeq(StreamSeq seq) {
+    if (!msgs_.empty()) {
+      if (seq <= last_ + 1) return false;
+      last_ = seq - 1;
+      return true;
+    }
     last_ = seq - 1;
     empty_first_ = seq;
+    return true;
   }
 
   bool Remove(StreamSeq seq) {

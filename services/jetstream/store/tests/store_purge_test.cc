@@ -155,7 +155,7 @@ TEST_P(PurgeTest, FilterKeepPerSubject) {
   EXPECT_EQ(Purge("a", 0, 2), 3u);
   EXPECT_EQ(stream_->Subject("a").first_seq, 8u);
   EXPECT_EQ(Purge(">", 0, 0), 7u);  // ">" is everything
-  Fill();                            // seqs 11..20 now
+  Fill();                           // seqs 11..20 now
   EXPECT_EQ(stream_->State().first_seq, 11u);
   // "*" matches a and b (not c.x, c.y): each keeps its newest 2.
   EXPECT_EQ(Purge("*", 0, 2), 4u);

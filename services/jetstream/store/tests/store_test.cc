@@ -1,5 +1,7 @@
 // StreamStore basics: append/load/next/last, removes, counts, reopen,
 // consumers and meta, memory kind, stream deletion, crash durability.
+#include "services/jetstream/store/store.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "services/jetstream/store/store.h"
 #include "services/jetstream/store/tests/store_model.h"
 
 namespace meridian::jetstream {
@@ -108,12 +109,12 @@ TEST_F(StoreTest, AppendLoadAndCounters) {
 }
 
 TEST_F(StoreTest, LoadNextAndLastWithFilters) {
-  Add("a.x");      // 1
-  Add("b.y");      // 2
-  Add("a.z");      // 3
-  Add("c.q.r");    // 4
-  Add("a.x");      // 5
-  Add("b.y");      // 6
+  Add("a.x");    // 1
+  Add("b.y");    // 2
+  Add("a.z");    // 3
+  Add("c.q.r");  // 4
+  Add("a.x");    // 5
+  Add("b.y");    // 6
   for (int pass = 0; pass < 2; ++pass) {
     SCOPED_TRACE(pass == 0 ? "tail cache" : "after reopen (RocksDB)");
     EXPECT_EQ(Next({}, 1), 1u);
@@ -218,10 +219,22 @@ TEST_F(StoreTest, SetNextSeq) {
   EXPECT_EQ(st.last_seq, 99u);
   EXPECT_EQ(Add("a"), 100u);
   EXPECT_TRUE(absl::IsFailedPrecondition(stream_->SetNextSeq(5)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(stream_->SetNextSeq(101)));  // no-op forward
+  // Non-empty: a forward skip; the skipped seqs are interior deletes.
+  ASSERT_TRUE(stream_->SetNextSeq(104).ok());
+  EXPECT_EQ(stream_->State().last_seq, 103u);
+  EXPECT_EQ(Add("a"), 104u);
+  EXPECT_EQ(stream_->State().num_deleted, 3u);
+  EXPECT_EQ(stream_->DeletedSeqs(), (std::vector<StreamSeq>{101, 102, 103}));
+  EXPECT_EQ(Next({}, 101), 104u);
+  ASSERT_TRUE(stream_->Remove(104).ok());
+  ASSERT_TRUE(stream_->Remove(100).ok());
+  EXPECT_EQ(stream_->State().first_seq, 105u);
+  EXPECT_EQ(Add("a"), 105u);
   EXPECT_TRUE(absl::IsInvalidArgument(stream_->SetNextSeq(0)));
   Reopen();
-  EXPECT_EQ(stream_->State().first_seq, 100u);
-  EXPECT_EQ(Add("a"), 101u);
+  EXPECT_EQ(stream_->State().first_seq, 105u);
+  EXPECT_EQ(Add("a"), 106u);
   // An empty stream keeps a SetNextSeq across a reopen.
   auto c = store_->Create("T", "");
   ASSERT_TRUE(c.ok());
@@ -263,7 +276,8 @@ TEST_F(StoreTest, NumPending) {
     EXPECT_EQ(stream_->NumPending({"a.1"}, 2, false), 2u);
     EXPECT_EQ(stream_->NumPending({"a.*"}, 2, false), pass < 2 ? 4u : 3u);
     EXPECT_EQ(stream_->NumPending({"a.2", "c"}, 1, false), pass < 2 ? 3u : 2u);
-    EXPECT_EQ(stream_->NumPending({"a.*", "a.1"}, 1, false), pass < 2 ? 5u : 4u);  // no double count
+    EXPECT_EQ(stream_->NumPending({"a.*", "a.1"}, 1, false),
+              pass < 2 ? 5u : 4u);  // no double count
     // last_per_subject: subjects whose newest message is >= start.
     EXPECT_EQ(stream_->NumPending({}, 1, true), 4u);
     EXPECT_EQ(stream_->NumPending({}, 7, true), 2u);
@@ -405,6 +419,37 @@ TEST_F(StoreTest, CommitAndSync) {
   EXPECT_TRUE(store_->Sync().ok());
 }
 
+TEST(StoreTailBudgetTest, StreamsShareTheTailBudget) {
+  // A 4 KB budget over three streams: reads stay right while tails evict.
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.path();
+  o.tail_cache_bytes = 4096;
+  auto s = Store::Open(o);
+  ASSERT_TRUE(s.ok());
+  std::vector<StreamStore*> streams;
+  for (const char* name : {"A", "B", "C"}) {
+    auto c = (*s)->Create(name, "");
+    ASSERT_TRUE(c.ok());
+    streams.push_back(*c);
+  }
+  for (int i = 0; i < 300; ++i) {
+    StreamStore* st = streams[i % 3 == 0 ? 0 : (i % 7 == 0 ? 2 : 1)];
+    ASSERT_TRUE(st->Append("x." + std::to_string(i % 4), "", std::string(i % 90, 'v'), i + 1).ok());
+  }
+  for (StreamStore* st : streams) {
+    StoredMessage m;
+    uint64_t n = 0;
+    for (StreamSeq seq = 1; st->LoadNext({}, seq, &m).ok(); seq = m.seq + 1) {
+      ASSERT_EQ(m.seq, ++n);
+      ASSERT_TRUE(st->Load(m.seq, &m).ok());
+    }
+    EXPECT_EQ(n, st->State().msgs);
+    EXPECT_TRUE(st->Remove(n).ok());
+    EXPECT_EQ(st->NumPending({"x.*"}, 1, false), n - 1);
+  }
+}
+
 TEST(StoreOpenTest, BadPathIsAnErrorNamingIt) {
   TempDir dir;
   const std::string file = dir.path() + "/file";
@@ -427,7 +472,8 @@ TEST(StoreMemoryTest, MemoryKindWorksAndStartsEmpty) {
     ASSERT_TRUE(s.ok()) << s.status();
     auto st = (*s)->Create("M", "");
     ASSERT_TRUE(st.ok());
-    for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*st)->Append("m." + std::to_string(i % 5), "", "d", i + 1).ok());
+    for (int i = 0; i < 1000; ++i)
+      ASSERT_TRUE((*st)->Append("m." + std::to_string(i % 5), "", "d", i + 1).ok());
     ASSERT_TRUE((*s)->Commit().ok());
     ASSERT_TRUE((*st)->Remove(500).ok());
     StoredMessage m;
@@ -445,16 +491,16 @@ TEST(StoreMemoryTest, MemoryKindWorksAndStartsEmpty) {
 // Durability after kill -9: what Commit returned for is in the WAL.
 TEST(StoreCrashTest, CommittedWritesSurviveSigkill) {
   ::testing::FLAGS_gtest_death_test_style = "threadsafe";
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("jsstore-kill-" + std::to_string(getpid())))
-                               .string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("jsstore-kill-" + std::to_string(getpid())))
+          .string();
   std::filesystem::remove_all(path);
   EXPECT_EXIT(
       {
         StoreOptions o;
-        o.path = (std::filesystem::temp_directory_path() /
-                  ("jsstore-kill-" + std::to_string(getppid())))
-                     .string();
+        o.path =
+            (std::filesystem::temp_directory_path() / ("jsstore-kill-" + std::to_string(getppid())))
+                .string();
         auto s = Store::Open(o);
         if (!s.ok()) _exit(2);
         auto st = (*s)->Create("K", "");
