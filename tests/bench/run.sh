@@ -7,6 +7,7 @@
 #   tests/bench/run.sh --no-build --only pub16 --rounds 5
 #   tests/bench/run.sh --meridian-cmd "nats-server -a 127.0.0.1 -p {port}"   # validate the harness
 #   tests/bench/run.sh --cluster            # the cross-node scenarios (x*): 2 frontends vs 2 nats nodes
+#   tests/bench/run.sh --js                 # the JetStream scenarios (js*, kv*): -js, a fresh store per run
 #
 # See tests/bench/README.md for what each scenario measures.
 set -euo pipefail
@@ -20,9 +21,19 @@ Usage: tests/bench/run.sh [options]
   --only NAME[,NAME]    run only these scenarios (see --list)
   --list                list the scenarios and exit
   --no-build            do not run scripts/build.sh (build/bin/meridian-loadgen must exist)
+  --bin-dir DIR         where meridian-server and meridian-loadgen are (default build/bin); the
+                        default A commands and --loadgen follow it
   --meridian-cmd CMD    server A command; {port} is replaced by a free port
                         (default: build/bin/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0)
   --nats-cmd CMD        server B command (default: nats-server -a 127.0.0.1 -p {port})
+  --js                  run the JetStream scenarios (names starting with js or kv) instead of the
+                        core ones; --only may name any mix
+  --meridian-js-cmd CMD server A for the JetStream scenarios; {store} is replaced by a fresh empty
+                        directory, removed after the run (default: build/bin/meridian-server -a
+                        127.0.0.1 -p {port} --admin_listen 127.0.0.1:0 -js -sd {store})
+  --nats-js-cmd CMD     server B for them (default: nats-server -a 127.0.0.1 -p {port} -js -sd {store})
+  --js-pin MODE         CPUs for every JetStream scenario: split, same or none (default: split
+                        for throughput, same for kvput/kvget one at a time; see README.md)
   --cluster             run the cross-node scenarios (names starting with x) instead of the
                         single-server ones; --only may name any mix of both
   --meridian-cluster-cmd SPEC
@@ -51,13 +62,18 @@ EOF
 rounds=3
 only=""
 build=1
-meridian_cmd="$ROOT/build/bin/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0"
+bin_dir="$ROOT/build/bin"
+meridian_cmd=""           # defaults below, under --bin-dir
 nats_cmd="nats-server -a 127.0.0.1 -p {port}"
-meridian_cluster_cmd="$ROOT/build/bin/meridian-server -a 127.0.0.1 -p {port1} --frontends 2 --admin_listen 127.0.0.1:0"
+meridian_cluster_cmd=""
+meridian_js_cmd=""
+nats_js_cmd="nats-server -a 127.0.0.1 -p {port} -js -sd {store}"
+js=0
+js_pin=""
 nats_cluster_cmd="nats-server -a 127.0.0.1 -p {port1} -cluster nats://127.0.0.1:{cport1} --cluster_name bench ;; nats-server -a 127.0.0.1 -p {port2} -cluster nats://127.0.0.1:{cport2} -routes nats://127.0.0.1:{cport1} --cluster_name bench"
 cluster=0
 cluster_pin=""
-loadgen="$ROOT/build/bin/meridian-loadgen"
+loadgen=""
 scale=1
 pin=1
 run_timeout=60
@@ -76,6 +92,15 @@ while [[ $# -gt 0 ]]; do
     --nats-cmd) nats_cmd="$2"; shift 2 ;;
     --nats-cmd=*) nats_cmd="${1#*=}"; shift ;;
     --cluster) cluster=1; shift ;;
+    --bin-dir) bin_dir="$2"; shift 2 ;;
+    --bin-dir=*) bin_dir="${1#*=}"; shift ;;
+    --js) js=1; shift ;;
+    --meridian-js-cmd) meridian_js_cmd="$2"; shift 2 ;;
+    --meridian-js-cmd=*) meridian_js_cmd="${1#*=}"; shift ;;
+    --nats-js-cmd) nats_js_cmd="$2"; shift 2 ;;
+    --nats-js-cmd=*) nats_js_cmd="${1#*=}"; shift ;;
+    --js-pin) js_pin="$2"; shift 2 ;;
+    --js-pin=*) js_pin="${1#*=}"; shift ;;
     --meridian-cluster-cmd) meridian_cluster_cmd="$2"; shift 2 ;;
     --meridian-cluster-cmd=*) meridian_cluster_cmd="${1#*=}"; shift ;;
     --nats-cluster-cmd) nats_cluster_cmd="$2"; shift 2 ;;
@@ -96,6 +121,13 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case "$cluster_pin" in ""|none|split|same) ;; *) echo "run.sh: --cluster-pin must be none, split or same" >&2; exit 1 ;; esac
+case "$js_pin" in ""|none|split|same) ;; *) echo "run.sh: --js-pin must be none, split or same" >&2; exit 1 ;; esac
+bin_dir="$(cd "$bin_dir" 2>/dev/null && pwd || echo "$bin_dir")"
+# (Not ${x:=...}: the braces of {port} would end the expansion.)
+[[ -n "$meridian_cmd" ]] || meridian_cmd="$bin_dir/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0"
+[[ -n "$meridian_cluster_cmd" ]] || meridian_cluster_cmd="$bin_dir/meridian-server -a 127.0.0.1 -p {port1} --frontends 2 --admin_listen 127.0.0.1:0"
+[[ -n "$meridian_js_cmd" ]] || meridian_js_cmd="$bin_dir/meridian-server -a 127.0.0.1 -p {port} --admin_listen 127.0.0.1:0 -js -sd {store}"
+[[ -n "$loadgen" ]] || loadgen="$bin_dir/meridian-loadgen"
 
 # --- scenarios ---------------------------------------------------------------
 # name | loadgen arguments ({msgs} = count x --scale) | base count | metric key(s) |
@@ -127,6 +159,19 @@ SCENARIOS=(
   "xfanout|pubsub --size=128 --subs=4 --msgs={msgs} --pub-url={n1} --sub-url={n1},{n2}|1500000|sub_rate|hi|-|split|fan-out 1 -> 4 (2 subs per node), 128 B, delivered msgs/s"
   "xqueue|pubsub --size=128 --subs=4 --queue=q --msgs={msgs} --pub-url={n1} --sub-url={n1},{n2}|2500000|sub_rate,node1_pct|hi|-|split|queue group of 4 (2 per node), 128 B, delivered msgs/s; node1_pct = % delivered to node 1's members"
   "xreqrep|reqrep --size=16 --msgs={msgs} --pub-url={n1} --sub-url={n2}|40000|p50_us,p99_us|lo|-|same|request/reply, requester node 1, responder node 2, 16 B, us"
+  # JetStream (--js): server started with -js and a fresh store directory
+  # ({store}) per run, removed afterwards. The load generator creates the
+  # stream / bucket / consumer itself through $JS.API. CPUs (nats-server
+  # against itself): split for throughput (A/A 0.70-1.26 on a busy machine,
+  # unpinned no steadier); same for kvput/kvget one at a time (p50 ~17-20 us;
+  # split: 76-104 us of cross-CPU wake-ups). --js-pin overrides.
+  "jspub|jspub --size=128 --window=4000 --msgs={msgs}|300000|ack_rate|hi|-|split|async publish into a file R1 stream, 128 B, 4000 unacked max, acked msgs/s"
+  "jsfetch|jsfetch --size=128 --ack=explicit --pull-batch=500 --pulls=2 --msgs={msgs}|200000|consume_rate|hi|-|split|pull consumer, batch 500 x 2 in flight, explicit ack each, 128 B, consumed msgs/s"
+  "jsfetch_noack|jsfetch --size=128 --ack=none --pull-batch=500 --pulls=2 --msgs={msgs}|300000|consume_rate|hi|-|split|pull consumer, ack none, batch 500 x 2 in flight, 128 B, consumed msgs/s"
+  "kvput|kvput --size=128 --keys=1000 --window=1 --msgs={msgs}|30000|put_rate,p50_us,p99_us|hi|-|same|KV put, 1000 keys round robin, one at a time, 128 B, puts/s and latency us"
+  "kvput_async|kvput --size=128 --keys=1000 --window=256 --msgs={msgs}|200000|put_rate|hi|-|split|KV put, 1000 keys, 256 outstanding, 128 B, puts/s"
+  "kvget|kvget --size=128 --keys=1000 --window=1 --msgs={msgs}|30000|get_rate,p50_us,p99_us|hi|-|same|KV get (direct get), 1000 keys, one at a time, 128 B, gets/s and latency us"
+  "kvget_async|kvget --size=128 --keys=1000 --window=256 --msgs={msgs}|300000|get_rate|hi|-|split|KV get (direct get), 1000 keys, 256 outstanding, 128 B, gets/s"
 )
 
 if [[ $list -eq 1 ]]; then
@@ -135,15 +180,25 @@ if [[ $list -eq 1 ]]; then
   echo "x* scenarios (--cluster) start two nodes per run:"
   echo "  A: $meridian_cluster_cmd"
   echo "  B: $nats_cluster_cmd"
+  echo
+  echo "js*/kv* scenarios (--js) start one server with JetStream and a fresh {store} per run:"
+  echo "  A: $meridian_js_cmd"
+  echo "  B: $nats_js_cmd"
   exit 0
 fi
 
 is_cluster() { [[ "$1" == x* ]]; }
+is_js() { [[ "$1" == js* || "$1" == kv* ]]; }
 
-# Without --only: the single-server scenarios, or with --cluster the x* ones.
+# Without --only: the core single-server scenarios, with --cluster the x*
+# ones, with --js the js*/kv* ones (both flags: both sets).
 selected() {
   if [[ -z "$only" ]]; then
-    if [[ $cluster -eq 1 ]]; then is_cluster "$1"; else ! is_cluster "$1"; fi
+    if [[ $cluster -eq 1 || $js -eq 1 ]]; then
+      { [[ $cluster -eq 1 ]] && is_cluster "$1"; } || { [[ $js -eq 1 ]] && is_js "$1"; }
+    else
+      ! is_cluster "$1" && ! is_js "$1"
+    fi
     return
   fi
   local n
@@ -329,6 +384,7 @@ for s in "${SCENARIOS[@]}"; do
   IFS='|' read -r name args count keys better target pinned label <<<"$s"
   selected "$name" || continue
   if is_cluster "$name" && [[ -n "$cluster_pin" ]]; then pinned="$cluster_pin"; fi
+  if is_js "$name" && [[ -n "$js_pin" ]]; then pinned="$js_pin"; fi
   if [[ $pin -eq 1 && "$pinned" == "split" ]]; then
     server_pin=(taskset -c 0)
     loadgen_pin=(taskset -c 1)
@@ -367,11 +423,23 @@ for s in "${SCENARIOS[@]}"; do
         nodes=2
         [[ "$side" == A ]] && cmd="$meridian_cluster_cmd" || cmd="$nats_cluster_cmd"
       fi
+      store=""
+      if is_js "$name"; then
+        [[ "$side" == A ]] && cmd="$meridian_js_cmd" || cmd="$nats_js_cmd"
+        # A fresh, empty store directory for every run (removed after it).
+        store="$(mktemp -d "$work/store-$name-$side-$r.XXXXXX")"
+        cmd="${cmd//\{store\}/$store}"
+      fi
       log="$work/$name-$side-$r.log"
       route_error=""
-      if ! start_server "$cmd" "$log" "$nodes" && ! start_server "$cmd" "$log" "$nodes"; then
-        failures[$name/$side]="${route_error:-server did not start} (see ${log%.log}*.log)"
-        continue
+      if ! start_server "$cmd" "$log" "$nodes"; then
+        # Retried once on other ports, with an empty store again.
+        if [[ -n "$store" ]]; then rm -rf "$store"; mkdir -p "$store"; fi
+        if ! start_server "$cmd" "$log" "$nodes"; then
+          failures[$name/$side]="${route_error:-server did not start} (see ${log%.log}*.log)"
+          [[ -n "$store" ]] && rm -rf "$store"
+          continue
+        fi
       fi
       if is_cluster "$name"; then
         run_args="${args//\{n1\}/127.0.0.1:$server_port}"
@@ -383,6 +451,11 @@ for s in "${SCENARIOS[@]}"; do
       fi
       line="$(run_loadgen "${argv[@]}")"
       stop_server
+      if [[ -n "$store" ]]; then
+        store_kb="$(du -sk "$store" 2>/dev/null | cut -f1)"
+        line="$line store_kb=${store_kb:-0}"
+        rm -rf "$store"
+      fi
       echo "  $name round $r $side: $line" >&2
       if [[ "$(kv status "$line")" != "ok" ]]; then
         err="$(sed -n 's/.*error="\(.*\)".*/\1/p' <<<"$line")"
@@ -407,16 +480,21 @@ report="$work/report.md"
 {
   echo "## Meridian vs nats-server ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, medians of $rounds runs)"
   echo
-  any_single=0; any_cluster=0
+  any_core=0; any_cluster=0; any_js=0
   for s in "${SCENARIOS[@]}"; do
     n="${s%%|*}"
     selected "$n" || continue
-    if is_cluster "$n"; then any_cluster=1; else any_single=1; fi
+    if is_cluster "$n"; then any_cluster=1; elif is_js "$n"; then any_js=1; else any_core=1; fi
   done
   nats_version="$(nats-server --version 2>/dev/null | awk '{print $NF}')"
-  if [[ $any_single -eq 1 ]]; then
+  if [[ $any_core -eq 1 ]]; then
     echo "- A (Meridian): \`$meridian_cmd\`"
     echo "- B (nats-server $nats_version): \`$nats_cmd\`"
+  fi
+  if [[ $any_js -eq 1 ]]; then
+    echo "- A, JetStream (js*, kv*): \`$meridian_js_cmd\`"
+    echo "- B, JetStream (nats-server $nats_version): \`$nats_js_cmd\`"
+    echo "- JetStream runs: {store} = a fresh empty directory under $work, removed after the run. Both at their default durability: nats-server 2.9.10 fsyncs its file store every 2 min (sync_interval); Meridian writes each message to RocksDB's WAL before acking it (no fsync) and fsyncs every 2 min."
   fi
   if [[ $any_cluster -eq 1 ]]; then
     echo "- A, cross-node (x*, two nodes; node 1 = {port1}, node 2 = {port2} = {port1}+1): \`${meridian_cluster_cmd// ;; /\` and \`}\`"
@@ -424,10 +502,18 @@ report="$work/report.md"
     echo "- Cross-node runs start only after a probe message has crossed node 1 -> node 2 and back; the load generator also publishes probes until every subscriber has seen one."
   fi
   echo "- Each run starts a fresh server on a free port, runs the load generator, stops the server; servers alternate A B A B."
-  if [[ $pin -eq 1 && $any_single -eq 1 ]]; then
+  if [[ $pin -eq 1 && $any_core -eq 1 ]]; then
     echo "- CPU: throughput scenarios run the server on CPU 0 and the load generator on CPU 1; reqrep runs both on CPU 0 (taskset; see the commands below)."
-  elif [[ $any_single -eq 1 ]]; then
+  elif [[ $any_core -eq 1 ]]; then
     echo "- CPU: not pinned."
+  fi
+  if [[ $any_js -eq 1 ]]; then
+    case "$([[ $pin -eq 1 ]] && echo "${js_pin:-default}" || echo none)" in
+      default) echo "- CPU, JetStream: throughput scenarios run the server (every process of it: Meridian's frontend, router and jetstream share the CPU) on CPU 0 and the load generator on CPU 1; kvput and kvget (one request at a time) run server and load generator all on CPU 0." ;;
+      split) echo "- CPU, JetStream: the server (every process of it: Meridian's frontend, router and jetstream share the CPU) on CPU 0, the load generator on CPU 1." ;;
+      same) echo "- CPU, JetStream: the server and the load generator all on CPU 0." ;;
+      none) echo "- CPU, JetStream: not pinned (server and load generator share the 2 CPUs)." ;;
+    esac
   fi
   if [[ $any_cluster -eq 1 ]]; then
     case "$([[ $pin -eq 1 ]] && echo "${cluster_pin:-default}" || echo none)" in

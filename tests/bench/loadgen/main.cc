@@ -24,6 +24,14 @@ int main(int argc, char** argv) {
       return RunReqRep(*options);
     case Mode::kSink:
       return RunSink(*options);
+    case Mode::kJsPub:
+      return RunJsPub(*options);
+    case Mode::kJsFetch:
+      return RunJsFetch(*options);
+    case Mode::kKvPut:
+      return RunKvPut(*options);
+    case Mode::kKvGet:
+      return RunKvGet(*options);
   }
   return 1;
 }

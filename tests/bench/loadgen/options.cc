@@ -39,6 +39,23 @@ Modes:
            makes --warmup unmeasured then --msgs sequential request/reply round trips
            with a wildcard inbox; both connections are driven by one thread. Reports
            latency percentiles in microseconds.
+  jspub    Creates the file-storage R1 stream BENCH (subjects bench.>) and publishes --msgs
+           messages of --size bytes to bench.data, each with a reply subject, at most
+           --window (default 4000, nats.go's async publisher) awaiting their PubAck; every
+           PubAck must carry "seq" and no "error". Reports ack_rate (acked msgs/s) and the
+           publish->ack latency; checks the stream holds --msgs at the end.
+  jsfetch  Fills BENCH with --msgs messages (as jspub, not timed), creates the durable pull
+           consumer C (--ack explicit or none), then times consuming them all with pull
+           requests {"batch":--pull-batch,"expires":--expires} to
+           $JS.API.CONSUMER.MSG.NEXT.BENCH.C, --pulls in flight; with explicit acks every
+           message is acked (empty PUB to its reply) and the clock stops when the consumer
+           reports all acked. Reports consume_rate.
+  kvput    Creates the bucket KV_bench as nats.go does (history 1, direct get, file) and
+           puts --msgs values of --size bytes on --keys keys round robin, --window puts
+           outstanding (default 1: a put waits for its ack). Reports put_rate and latency.
+  kvget    Creates KV_bench, puts every one of --keys keys once (not timed), then does --msgs
+           direct gets ($JS.API.DIRECT.GET.KV_bench.$KV.bench.<key>, empty payload), keys
+           round robin, --window outstanding (default 1). Reports get_rate and latency.
   sink     A fake server on 127.0.0.1:--port that sends INFO, answers PING with PONG and
            swallows everything else: measures the load generator's own ceiling. Runs
            until SIGINT/SIGTERM or --timeout, then prints what it swallowed.
@@ -65,6 +82,12 @@ Flags:
   --spin                reqrep: busy-poll the sockets instead of sleeping in poll(2)
                         (takes a whole CPU: only with the load generator on a CPU of its own)
   --batch=BYTES         publisher write size (default 65536)
+  --window=N            jspub/kvput/kvget: requests awaiting their reply (see the modes)
+  --pull-batch=B        jsfetch: batch of each pull request (default 500)
+  --pulls=P             jsfetch: pull requests in flight (default 2)
+  --expires=SECONDS     jsfetch: expires of each pull request (default 5)
+  --ack=explicit|none   jsfetch: the consumer's ack policy (default explicit)
+  --keys=K              kvput/kvget: distinct keys (default 1000)
   --timeout=SECONDS     bound on the whole run (default 60); on expiry the partial
                         result is reported and the exit code is 2
   --port=P              sink: port to listen on (default 4222)
@@ -77,7 +100,8 @@ stderr. Exit code 0 = ok, 1 = usage or connection/server error, 2 = timeout.
 
 absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
   Options o;
-  if (argc < 2) return absl::InvalidArgumentError("missing mode (pub, pubsub, reqrep, sink)");
+  if (argc < 2)
+    return absl::InvalidArgumentError("missing mode (pub, pubsub, reqrep, sink, jspub, jsfetch, kvput, kvget)");
   std::string mode = argv[1];
   if (mode == "-h" || mode == "--help" || mode == "help") return absl::NotFoundError("help");
   if (mode == "pub")
@@ -88,6 +112,14 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
     o.mode = Mode::kReqRep;
   else if (mode == "sink")
     o.mode = Mode::kSink;
+  else if (mode == "jspub")
+    o.mode = Mode::kJsPub;
+  else if (mode == "jsfetch")
+    o.mode = Mode::kJsFetch;
+  else if (mode == "kvput")
+    o.mode = Mode::kKvPut;
+  else if (mode == "kvget")
+    o.mode = Mode::kKvGet;
   else
     return absl::InvalidArgumentError("unknown mode: " + mode);
 
@@ -112,8 +144,9 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
       o.spin = true;
       continue;
     }
-    static const char* const kValued[] = {"url",  "pub-url", "sub-url", "pubs", "subs",   "queue", "msgs",
-                                          "size", "subject", "timeout", "port", "warmup", "batch"};
+    static const char* const kValued[] = {"url",        "pub-url", "sub-url", "pubs", "subs",   "queue", "msgs",
+                                          "size",       "subject", "timeout", "port", "warmup", "batch", "window",
+                                          "pull-batch", "pulls",   "expires", "ack",  "keys"};
     bool known = false;
     for (const char* k : kValued) known = known || key == k;
     if (!known) return absl::InvalidArgumentError("unknown flag: --" + key);
@@ -154,6 +187,20 @@ absl::StatusOr<Options> ParseOptions(int argc, char** argv) {
       o.warmup = n;
     } else if (key == "batch" && need_uint(64, 64 << 20)) {
       o.batch_bytes = n;
+    } else if (key == "window" && need_uint(1, 1 << 20)) {
+      o.window = n;
+    } else if (key == "pull-batch" && need_uint(1, 1 << 20)) {
+      o.pull_batch = n;
+    } else if (key == "pulls" && need_uint(1, 64)) {
+      o.pulls = static_cast<int>(n);
+    } else if (key == "expires") {
+      char* end = nullptr;
+      o.expires_s = std::strtod(value.c_str(), &end);
+      if (*end != '\0' || o.expires_s <= 0) return absl::InvalidArgumentError("bad --expires: " + value);
+    } else if (key == "ack" && (value == "explicit" || value == "none")) {
+      o.ack = value;
+    } else if (key == "keys" && need_uint(1, 1 << 20)) {
+      o.keys = n;
     } else {
       return absl::InvalidArgumentError("unknown flag or bad value: " + arg + (has_value ? "" : " " + value));
     }

@@ -8,7 +8,7 @@
 
 namespace meridian::loadgen {
 
-enum class Mode { kPub, kPubSub, kReqRep, kSink };
+enum class Mode { kPub, kPubSub, kReqRep, kSink, kJsPub, kJsFetch, kKvPut, kKvGet };
 
 struct Options {
   Mode mode = Mode::kPub;
@@ -26,6 +26,13 @@ struct Options {
   uint64_t warmup = 1000;     // reqrep
   bool spin = false;          // reqrep: busy-poll instead of poll(2)
   size_t batch_bytes = 64 * 1024;
+  // JetStream modes.
+  uint64_t window = 0;           // outstanding requests; 0 = the mode's default
+  uint64_t pull_batch = 500;     // jsfetch: batch of one pull request
+  int pulls = 2;                 // jsfetch: pull requests in flight
+  double expires_s = 5;          // jsfetch: expires of a pull request
+  std::string ack = "explicit";  // jsfetch: consumer ack policy, explicit or none
+  uint64_t keys = 1000;          // kvput/kvget: distinct keys
 };
 
 // Usage text for --help.
