@@ -30,6 +30,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n "$js" ]] || { echo "meridian-jetstream not found" >&2; exit 1; }
+for _ in $(seq 200); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
 ( while kill -0 "$js" 2>/dev/null; do awk '/VmRSS/{print $2}' "/proc/$js/status"; sleep 1; done >"$dir/rss" ) &
 msgs=$(( gib * 16384 ))  # 64 KiB each
 echo "# $gib GiB: $msgs messages of 64 KiB into BENCH, then read back with acks"

@@ -121,7 +121,7 @@ void Engine::Run() {
     now_ns_ = absl::GetCurrentTimeNanos();
     int64_t wait_ns = std::min<int64_t>(timers_.next() - now_ns_, kMaxIdleNs);
     // Retry a refused send / continue deliveries soon.
-    if (!out_.empty() || !kicked_.empty()) wait_ns = std::min<int64_t>(wait_ns, 1'000'000);
+    if (out_bytes_ > 0 || !kicked_.empty()) wait_ns = std::min<int64_t>(wait_ns, 1'000'000);
     if (wait_ns > 0) {
       std::unique_lock<std::mutex> lock(wake_mu_);
       wake_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
@@ -158,16 +158,21 @@ void Engine::Flush() {
   if (interest_dirty_ && link_->connected()) {
     interest_dirty_ = !link_->SendInterestReset(InterestSubjects());
   }
-  if (out_.empty()) return;
-  if (link_->SendPacked(out_)) {
-    out_.clear();
-    link_->ResumeReads();
-  } else if (link_->connected()) {
-    // The router's queue is full: hold reads until it drains.
-    link_->PauseReads();
-  } else {
-    out_.clear();  // nobody to send to; requesters time out, consumers redeliver
+  while (!out_.empty()) {
+    if (!link_->connected()) {
+      out_.clear();  // nobody to send to; requesters time out, consumers redeliver
+      out_bytes_ = 0;
+      break;
+    }
+    if (!link_->SendPacked(out_.front())) {
+      // The router's queue is full: hold reads until it drains.
+      link_->PauseReads();
+      return;
+    }
+    out_bytes_ -= out_.front().size();
+    out_.pop_front();
   }
+  link_->ResumeReads();
 }
 
 void Engine::Send(std::string_view subject, std::string_view reply, std::string_view headers,
@@ -179,7 +184,10 @@ void Engine::Send(std::string_view subject, std::string_view reply, std::string_
   m.headers = headers;
   m.payload = payload;
   m.deliver_as = deliver_as;
-  router::AppendPacked(&out_, m, {});
+  if (out_.empty() || out_.back().size() >= kChunkBytes) out_.emplace_back();
+  const size_t before = out_.back().size();
+  router::AppendPacked(&out_.back(), m, {});
+  out_bytes_ += out_.back().size() - before;
 }
 
 std::vector<std::string> Engine::InterestSubjects() const {

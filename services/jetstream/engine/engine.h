@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -67,7 +68,8 @@ class Engine : private PeerVisitor {
   // sees when it differs from the routing subject (JetStream deliveries).
   void Send(std::string_view subject, std::string_view reply, std::string_view headers,
             std::string_view payload, std::string_view deliver_as = {});
-  bool backlogged() const { return out_.size() >= kMaxOutBytes; }
+  // Deliveries stop for the turn once this much waits to be sent.
+  bool backlogged() const { return out_bytes_ >= kMaxOutBytes; }
   int64_t now_ns() const { return now_ns_; }
   Timers& timers() { return timers_; }
   // Whether some client (anywhere) subscribes to `subject` (push consumers
@@ -115,7 +117,10 @@ class Engine : private PeerVisitor {
   void OnRemoteInterest(std::string_view subject, std::string_view queue, int32_t delta) override;
   void OnMessage(const router::PackedMessage& msg) override;
 
-  static constexpr size_t kMaxOutBytes = 8 << 20;
+  static constexpr size_t kMaxOutBytes = 4 << 20;
+  // One Frame carries at most about this much, so the router's flow control
+  // (it pauses a peer between frames) can act on big deliveries.
+  static constexpr size_t kChunkBytes = 256 << 10;
 
   EngineOptions options_;
   std::unique_ptr<Store> file_store_;
@@ -131,7 +136,9 @@ class Engine : private PeerVisitor {
   int64_t now_ns_ = 0;
   Timers timers_;
   EngineStats stats_;
-  std::string out_;  // packed records for the router
+  // Packed records for the router, in chunks of about kChunkBytes.
+  std::deque<std::string> out_;
+  size_t out_bytes_ = 0;
   bool interest_dirty_ = false;
 
   std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
