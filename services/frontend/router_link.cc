@@ -71,7 +71,9 @@ void RouterLink::Start(std::string client_url) {
     MLOG_WARN("router link lost (", status.message(), "); reconnecting");
     OnDisconnected();
   };
-  client_ = router::AttachClient::Start(std::move(o));
+  // Kept before connecting: the callbacks use client_.
+  client_ = router::AttachClient::Create(std::move(o));
+  client_->Connect();
 }
 
 void RouterLink::Stop() {

@@ -57,7 +57,9 @@ void PeerLink::Start() {
   o.on_disconnected = [](const absl::Status& status) {
     MLOG_WARN("router link lost (", status.message(), "); reconnecting");
   };
-  client_ = router::AttachClient::Start(std::move(o));
+  // Kept before connecting: the callbacks use client_.
+  client_ = router::AttachClient::Create(std::move(o));
+  client_->Connect();
 }
 
 void PeerLink::Stop() {

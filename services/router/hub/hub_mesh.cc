@@ -96,7 +96,8 @@ void Hub::StartRouteClient(const std::string& url) {
     if (raw->link != nullptr) RemoveLink(raw->link);
   };
   MLOG_DEBUG("dialing route ", url);
-  rc->client = AttachClient::Start(std::move(o));
+  rc->client = AttachClient::Create(std::move(o));  // kept before the callbacks can run
+  rc->client->Connect();
   route_clients_.push_back(std::move(rc));
 }
 

@@ -300,10 +300,16 @@ class AttachClient::Impl {
 };
 
 std::unique_ptr<AttachClient> AttachClient::Start(AttachClientOptions options) {
-  auto impl = std::make_unique<Impl>(std::move(options));
-  impl->StartThread();
-  return std::unique_ptr<AttachClient>(new AttachClient(std::move(impl)));
+  std::unique_ptr<AttachClient> client = Create(std::move(options));
+  client->Connect();
+  return client;
 }
+
+std::unique_ptr<AttachClient> AttachClient::Create(AttachClientOptions options) {
+  return std::unique_ptr<AttachClient>(new AttachClient(std::make_unique<Impl>(std::move(options))));
+}
+
+void AttachClient::Connect() { impl_->StartThread(); }
 
 AttachClient::AttachClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AttachClient::~AttachClient() { Stop(); }

@@ -57,6 +57,11 @@ class AttachClient {
   // Starts connecting in the background; never fails (a bad target just
   // keeps failing to connect, with backoff).
   static std::unique_ptr<AttachClient> Start(AttachClientOptions options);
+  // Two steps, for owners whose callbacks use the client: keep the pointer
+  // first, then Connect (the callbacks may run as soon as Connect starts the
+  // transport thread). Connect once.
+  static std::unique_ptr<AttachClient> Create(AttachClientOptions options);
+  void Connect();
   ~AttachClient();  // Stop()
   AttachClient(const AttachClient&) = delete;
   AttachClient& operator=(const AttachClient&) = delete;
