@@ -7,19 +7,27 @@
 namespace meridian::jetstream {
 namespace {
 
-// Index (1-based) of a wildcard reference token, or 0.
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// Index (1-based) of a wildcard reference token, or 0: "$N" or
+// "{{wildcard(N)}}" (spaces allowed inside the braces, as nats-server's
+// mapping syntax does).
 int WildcardRef(std::string_view token) {
   int n = 0;
   if (token.size() > 1 && token[0] == '$' && ParseInt(token.substr(1), &n)) return n;
-  constexpr std::string_view kOpen = "{{wildcard(", kClose = ")}}";
-  if (token.size() > kOpen.size() + kClose.size() && token.substr(0, kOpen.size()) == kOpen &&
-      token.substr(token.size() - kClose.size()) == kClose) {
-    std::string_view num = token.substr(kOpen.size(), token.size() - kOpen.size() - kClose.size());
-    while (!num.empty() && num.front() == ' ') num.remove_prefix(1);
-    while (!num.empty() && num.back() == ' ') num.remove_suffix(1);
-    if (ParseInt(num, &n)) return n;
+  if (token.size() < 4 || token.substr(0, 2) != "{{" || token.substr(token.size() - 2) != "}}") {
+    return 0;
   }
-  return 0;
+  std::string_view inner = TrimSpaces(token.substr(2, token.size() - 4));
+  constexpr std::string_view kFn = "wildcard";
+  if (inner.substr(0, kFn.size()) != kFn) return 0;
+  inner = TrimSpaces(inner.substr(kFn.size()));
+  if (inner.size() < 2 || inner.front() != '(' || inner.back() != ')') return 0;
+  return ParseInt(TrimSpaces(inner.substr(1, inner.size() - 2)), &n) ? n : 0;
 }
 
 }  // namespace
