@@ -54,6 +54,12 @@ class AttachServer::Impl {
 
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
+
+  // Held by the server thread while it handles an event and by Shutdown while
+  // it shuts the queue down: no operation is started on a shut-down queue
+  // (gRPC asserts). Lock order: op_mu_ before mu_.
+  std::mutex op_mu_;
+  bool cq_closed_ = false;  // under op_mu_
 };
 
 // The gRPC side of one PeerSession. Lives on the server thread; deletes
@@ -82,6 +88,9 @@ class SessionStream : public OutboxWaker {
   // Any thread, under the Outbox lock.
   void Wake() override { wake_.Wake(); }
   void Cancel() override { context_.TryCancel(); }
+
+  // Shutdown thread, under op_mu_ and the server lock: no more wake-ups.
+  void CloseWakeForShutdown() { (void)wake_.Close(); }
 
   // Shutdown thread, under the server lock.
   void CancelForShutdown() {
@@ -130,6 +139,7 @@ class SessionStream : public OutboxWaker {
   }
 
   void IssueRead() {
+    if (server_->cq_closed_) return;
     read_pending_ = true;
     stream_.Read(&in_, &tags_[kRead]);
   }
@@ -174,7 +184,7 @@ class SessionStream : public OutboxWaker {
   }
 
   void StartNextWrite() {
-    if (write_pending_) return;
+    if (write_pending_ || server_->cq_closed_) return;
     std::unique_ptr<Frame> next = session_->outbox_.TakeNext();
     if (next == nullptr) return;
     writing_ = std::move(next);
@@ -197,6 +207,10 @@ class SessionStream : public OutboxWaker {
 
   void MaybeFinish() {
     if (!closing_ || write_pending_ || finish_pending_ || finished_) return;
+    if (server_->cq_closed_) {  // the server is gone: nothing to tell the peer
+      finished_ = true;
+      return;
+    }
     finish_pending_ = true;
     stream_.Finish(final_status_, &tags_[kFinish]);
   }
@@ -272,6 +286,7 @@ void AttachServer::Impl::Run() {
   bool ok = false;
   while (cq_->Next(&tag, &ok)) {
     auto* t = static_cast<SessionStream::Tag*>(tag);
+    std::lock_guard<std::mutex> lock(op_mu_);
     t->stream->Handle(t->kind, ok);
   }
 }
@@ -286,7 +301,15 @@ void AttachServer::Impl::Shutdown() {
     for (SessionStream* stream : live_) stream->CancelForShutdown();
   }
   server_->Shutdown(std::chrono::system_clock::now());
-  cq_->Shutdown();
+  {
+    std::lock_guard<std::mutex> op_lock(op_mu_);
+    cq_closed_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (SessionStream* stream : live_) stream->CloseWakeForShutdown();
+    }
+    cq_->Shutdown();
+  }
   if (thread_.joinable()) thread_.join();
   server_.reset();
 }
