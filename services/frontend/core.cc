@@ -1,5 +1,7 @@
 #include "services/frontend/core.h"
 
+#include <future>
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -40,7 +42,7 @@ Core::~Core() { Stop(); }
 absl::Status Core::Start() {
   Worker* acceptor = workers_[0].get();
   listener_ = std::make_unique<TcpListener>(acceptor->loop(), [this](uv_tcp_t* c) { Accept(c); });
-  if (absl::Status s = listener_->Listen(options_.client_listen); !s.ok()) {
+  if (absl::Status s = listener_->Bind(options_.client_listen); !s.ok()) {
     listener_.reset();
     return s;
   }
@@ -49,6 +51,22 @@ absl::Status Core::Start() {
     std::string host = listener_->host();
     if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
     router_link_->Start(absl::StrCat(host, ":", listener_->port()));
+    // Clients are taken once the router told us what the others want (e.g.
+    // JetStream's subjects), so a client arriving at a (re)start does not
+    // get "no responders" for a service that is there. Bounded: a router
+    // that is down does not keep clients out.
+    if (!router_link_->WaitInitialView(absl::Seconds(5))) {
+      MLOG_WARN("no interest from the router yet; accepting clients anyway");
+    }
+  }
+  {
+    std::promise<absl::Status> accepting;
+    TcpListener* l = listener_.get();
+    acceptor->thread().Post([l, &accepting] { accepting.set_value(l->Accept()); });
+    if (absl::Status s = accepting.get_future().get(); !s.ok()) {
+      listener_.reset();
+      return s;
+    }
   }
   MLOG_INFO("listening for client connections on ", listener_->host(), ":", listener_->port(),
             " with ", workers_.size(), " loops");

@@ -76,6 +76,11 @@ void RouterLink::Start(std::string client_url) {
   client_->Connect();
 }
 
+bool RouterLink::WaitInitialView(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(view_mu_);
+  return view_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return initial_view_; });
+}
+
 void RouterLink::Stop() {
   if (client_) client_->Stop();
 }
@@ -192,6 +197,15 @@ void RouterLink::OnFrame(void* raw) {
     }
   }
   ApplyRemoteInterest(raw);
+  if (frame.has_cluster()) {
+    // The router sends its cluster info after the snapshot of the others'
+    // interest: the initial view is complete.
+    std::lock_guard<std::mutex> lock(view_mu_);
+    if (!initial_view_) {
+      initial_view_ = true;
+      view_cv_.notify_all();
+    }
+  }
   if (frame.messages().empty() && frame.packed().empty()) return;
   // Per-publisher order: every message of one origin goes to the same loop.
   auto& workers = core_->workers();

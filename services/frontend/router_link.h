@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,9 @@ class RouterLink {
   // What other peers want (read through a LocalMatchCache per loop).
   subjects::Sublist& remote() { return remote_; }
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // Waits (bounded) until the router sent its view of the others' interest
+  // after the first attach (the cluster info that follows it). True when it did.
+  bool WaitInitialView(absl::Duration timeout);
   // Whether anyone elsewhere wants anything (a publish skips the remote
   // match when not: one frontend alone pays nothing for the link).
   bool HasRemoteInterest() const { return remote_entries_.load(std::memory_order_relaxed) > 0; }
@@ -132,6 +136,9 @@ class RouterLink {
   std::string client_url_;
   std::unique_ptr<router::AttachClient> client_;
   std::atomic<bool> connected_{false};
+  std::mutex view_mu_;
+  std::condition_variable view_cv_;
+  bool initial_view_ = false;  // under view_mu_
 
   // Local interest: key = subject + '\0' + queue.
   mutable std::mutex mu_;

@@ -23,6 +23,20 @@ TcpListener::TcpListener(uv_loop_t* loop, AcceptFn on_accept)
     : loop_(loop), on_accept_(std::move(on_accept)) {}
 
 absl::Status TcpListener::Listen(const std::string& host_port) {
+  if (absl::Status s = Bind(host_port); !s.ok()) return s;
+  return Accept();
+}
+
+absl::Status TcpListener::Accept() {
+  int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&handle_), 1024, &OnConnection);
+  if (rc != 0) {
+    Close();
+    return absl::UnavailableError(absl::StrCat("listen tcp ", host_, ":", port_, ": ", uv_strerror(rc)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TcpListener::Bind(const std::string& host_port) {
   int port = 0;
   if (absl::Status s = SplitHostPort(host_port, &host_, &port); !s.ok()) return s;
   sockaddr_storage addr{};
@@ -34,7 +48,6 @@ absl::Status TcpListener::Listen(const std::string& host_port) {
   handle_.data = this;
   open_ = true;
   int rc = uv_tcp_bind(&handle_, reinterpret_cast<sockaddr*>(&addr), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&handle_), 1024, &OnConnection);
   if (rc != 0) {
     Close();
     return absl::UnavailableError(

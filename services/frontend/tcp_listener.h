@@ -18,6 +18,10 @@ class TcpListener {
   TcpListener(uv_loop_t* loop, AcceptFn on_accept);
   // Binds host:port (port 0 picks one) and listens.
   [[nodiscard]] absl::Status Listen(const std::string& host_port);
+  // Listen in two steps: Bind (the port is known, connections queue in the
+  // kernel's backlog) and, on the loop's thread, Accept (they are taken).
+  [[nodiscard]] absl::Status Bind(const std::string& host_port);
+  [[nodiscard]] absl::Status Accept();
   int port() const { return port_; }
   const std::string& host() const { return host_; }
   // Closes the listening socket (loop thread).

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_split.h"
 #include "common/daemon/daemon.h"
+#include "common/log/log.h"
 #include "services/jetstream/engine/engine.h"
 
 int main(int argc, char** argv) {
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
         if (!e.ok()) return e.status();
         engine = std::move(*e);
         engine->Start();
+        // Ready once the router knows our subjects: frontends started after
+        // us then see JetStream from their first client on.
+        if (!engine->WaitAttached(absl::Seconds(10))) {
+          MLOG_WARN("not attached to the router yet; serving anyway (it keeps trying)");
+        }
         return absl::OkStatus();
       },
       [&] {

@@ -93,6 +93,11 @@ void Engine::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
+bool Engine::WaitAttached(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(attached_mu_);
+  return attached_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return attached_; });
+}
+
 void Engine::ScheduleSync() {
   if (options_.sync_always || options_.sync_interval_ms <= 0) return;
   timers_.At(now_ns_ + options_.sync_interval_ms * 1'000'000, [this] {
@@ -157,6 +162,11 @@ void Engine::Turn() {
 void Engine::Flush() {
   if (interest_dirty_ && link_->connected()) {
     interest_dirty_ = !link_->SendInterestReset(InterestSubjects());
+    if (!interest_dirty_) {
+      std::lock_guard<std::mutex> lock(attached_mu_);
+      attached_ = true;
+      attached_cv_.notify_all();
+    }
   }
   while (!out_.empty()) {
     if (!link_->connected()) {

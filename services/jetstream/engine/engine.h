@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/subjects/sublist.h"
 #include "services/jetstream/engine/peer_link.h"
 #include "services/jetstream/engine/timers.h"
@@ -62,6 +63,9 @@ class Engine : private PeerVisitor {
 
   void Start();
   void Stop();
+  // Any thread: waits (bounded) until the router has the service's interest
+  // (so frontends started after this see JetStream at once). True if so.
+  bool WaitAttached(absl::Duration timeout);
 
   // ----- for streams, consumers and the API (engine thread) -----
   // Queues a message for the router; `deliver_as` is the subject the client
@@ -132,6 +136,9 @@ class Engine : private PeerVisitor {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool woken_ = false;
+  std::mutex attached_mu_;
+  std::condition_variable attached_cv_;
+  bool attached_ = false;  // under attached_mu_: interest sent once
 
   int64_t now_ns_ = 0;
   Timers timers_;
