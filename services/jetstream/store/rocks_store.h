@@ -187,6 +187,18 @@ class RocksStore final : public Store {
   // A fresh-enough iterator (after PrepareRead), owned by the store, valid
   // until the next Commit. For short uses with no commit in between.
   rocksdb::Iterator* Iter();
+  // Iter() for the sequential read that maintains iter_pos().
+  rocksdb::Iterator* IterKeepPos();
+  // Where the last sequential message read left Iter(): the stream id and
+  // seq of the message it is on, valid while iter_gen() is unchanged. A
+  // read of the next message then steps instead of seeking.
+  uint64_t iter_gen() const { return iter_gen_; }
+  struct IterPos {
+    uint64_t gen = 0;
+    uint64_t stream_id = 0;
+    StreamSeq seq = 0;
+  };
+  IterPos& iter_pos() { return iter_pos_; }
   std::unique_ptr<rocksdb::Iterator> NewIterator();
   // NotFound when absent. Call PrepareRead first.
   [[nodiscard]] absl::Status Get(std::string_view key, std::string* value);
@@ -227,6 +239,7 @@ class RocksStore final : public Store {
   std::unique_ptr<rocksdb::Iterator> iter_;
   uint64_t write_gen_ = 1;
   uint64_t iter_gen_ = 0;
+  IterPos iter_pos_;
   std::map<std::string, std::unique_ptr<RocksStreamStore>, std::less<>> streams_;
   std::vector<RocksStreamStore*> dirty_;
   uint64_t next_id_ = 1;

@@ -330,6 +330,11 @@ absl::Status RocksStore::Sync() {
 }
 
 rocksdb::Iterator* RocksStore::Iter() {
+  iter_pos_ = IterPos{};  // the caller may move it anywhere
+  return IterKeepPos();
+}
+
+rocksdb::Iterator* RocksStore::IterKeepPos() {
   if (iter_ == nullptr || iter_gen_ != write_gen_) {
     iter_.reset();
     iter_ = NewIterator();

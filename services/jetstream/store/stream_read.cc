@@ -243,9 +243,17 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
     }
     // One seek; the message comes from the iterator.
     if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-    rocksdb::Iterator* it = store_->Iter();
+    rocksdb::Iterator* it = store_->IterKeepPos();
+    RocksStore::IterPos& pos = store_->iter_pos();
     keys::MsgKey(id_, start, &key_buf_);
-    it->Seek(key_buf_);
+    // A consumer reading in order: the iterator already sits on start - 1.
+    if (pos.gen == store_->iter_gen() && pos.stream_id == id_ && pos.seq + 1 == start &&
+        it->Valid()) {
+      it->Next();
+    } else {
+      it->Seek(key_buf_);
+    }
+    pos = RocksStore::IterPos{};
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
     const std::string_view prefix(key_buf_.data(), keys::kTagPrefixLen);
     if (!it->Valid() || !AsView(it->key()).starts_with(prefix)) return not_found();
@@ -254,6 +262,7 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
         !keys::DecodeMsg(AsView(it->value()), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
+    pos = RocksStore::IterPos{store_->iter_gen(), id_, out->seq};
     out->ts_ns = view.ts_ns;
     out->subject.assign(view.subject);
     out->headers.assign(view.headers);
