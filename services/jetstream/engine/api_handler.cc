@@ -27,15 +27,26 @@ using api::ResponseType;
 
 absl::Time FromNanos(int64_t ns) { return ns == 0 ? api::kZeroTime : absl::FromUnixNanos(ns); }
 
-// Mirrors and sources work between streams of this service; another
-// domain's (external) is refused by name.
-std::optional<api::ApiError> ExternalSourceError(const api::StreamConfig& cfg) {
+// What a stream request may ask that is not supported yet, refused by name:
+// mirrors/sources of another domain (external), mirror_direct, pedantic mode.
+std::optional<api::ApiError> UnsupportedStreamOption(const api::StreamConfig& cfg,
+                                                     std::string_view body) {
   auto external = [](const api::StreamSource& s) { return s.external.has_value(); };
   if ((cfg.mirror.has_value() && external(*cfg.mirror)) ||
       std::any_of(cfg.sources.begin(), cfg.sources.end(), external)) {
     return api::Make(ErrorId::JSStreamInvalidConfigF,
                      "mirrors and sources of another domain (external) are not supported by "
                      "meridian-jetstream yet");
+  }
+  if (cfg.mirror_direct) {
+    return api::Make(ErrorId::JSStreamInvalidConfigF,
+                     "mirror_direct is not supported by meridian-jetstream yet");
+  }
+  auto v = json::Parse(AV(body));
+  if (v.ok()) {
+    if (const json::Value* p = v->Find("pedantic"); p != nullptr && p->AsBool().value_or(false)) {
+      return api::Make(ErrorId::JSPedanticErrF, "not supported by meridian-jetstream yet");
+    }
   }
   return std::nullopt;
 }
@@ -190,7 +201,7 @@ void ApiHandler::StreamCreate(const router::PackedMessage& msg, std::string_view
   auto cfg = api::CheckStreamConfig(*parsed, StreamContext());
   if (!cfg.ok()) return fail(cfg.error());
   if (cfg->num_replicas > 1) return fail(api::Make(ErrorId::JSStreamReplicasNotSupportedErr));
-  if (auto e = ExternalSourceError(*cfg)) return fail(*e);
+  if (auto e = UnsupportedStreamOption(*cfg, msg.payload)) return fail(*e);
   if (Stream* existing = engine_->FindStream(name)) {
     if (api::StreamConfigsEqual(existing->config(), *cfg)) {
       return Reply(msg.reply, api::StreamCreateResponse(StreamInfoOf(existing), false));
@@ -245,7 +256,7 @@ void ApiHandler::StreamUpdate(const router::PackedMessage& msg, std::string_view
   if (!cfg.ok()) return fail(cfg.error());
   auto updated = api::CheckStreamUpdate(stream->config(), *cfg);
   if (!updated.ok()) return fail(updated.error());
-  if (auto e = ExternalSourceError(*updated)) return fail(*e);
+  if (auto e = UnsupportedStreamOption(*updated, msg.payload)) return fail(*e);
   if (engine_->SubjectsOverlap(updated->subjects, stream)) {
     return fail(api::Make(ErrorId::JSStreamSubjectOverlapErr));
   }
@@ -458,6 +469,16 @@ void ApiHandler::ConsumerCreate(const router::PackedMessage& msg) {
   }
   api::ConsumerCheckContext ctx;
   if (auto s = api::CheckConsumerConfig(cfg, stream->config(), ctx); !s.ok()) return fail(s.error());
+  if (req->pedantic) {
+    return fail(api::Make(ErrorId::JSPedanticErrF, "not supported by meridian-jetstream yet"));
+  }
+  if (!cfg.sample_freq.empty()) {
+    // Ack sampling publishes advisories ($JS.EVENT.METRIC...), which this
+    // service does not emit yet.
+    return fail(api::Make(ErrorId::JSConsumerCreateErrF,
+                          "sample_freq (ack sampling advisories) is not supported by "
+                          "meridian-jetstream yet"));
+  }
   if (cfg.priority_policy != api::PriorityPolicy::kNone || !cfg.priority_groups.empty()) {
     return fail(api::Make(ErrorId::JSConsumerCreateErrF,
                           "priority groups are not supported by meridian-jetstream yet"));

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Clients, waitFor, record } from "../lib/util.mjs";
+import { isMeridianBinary } from "../lib/server.mjs";
 import {
   apiRequest,
   assertRawError,
@@ -821,4 +822,33 @@ test("[2.11] per-message TTL (allow_msg_ttl, Nats-TTL); 10166 when not allowed",
   const plain = uniqName("NOTTL");
   await jsm.streams.add({ name: plain, subjects: [`${plain}.>`] });
   await expectApiError(js.publish(`${plain}.x`, "x", { ttl: "1s" }), { err_code: 10166, code: 400 });
+});
+
+test("[meridian] options not supported yet are refused by name, never ignored", T, async (t) => {
+  if (!isMeridianBinary()) {
+    t.skip("Meridian's own refusals (nats-server supports these options)");
+    return;
+  }
+  const name = uniqName("UNSUP");
+  let r = await apiRequest(nc, `$JS.API.STREAM.CREATE.${name}`, { name, subjects: [`${name}.>`], pedantic: true });
+  assertRawError(r, 10157, 400, "pedantic stream");
+  assert.match(r.error.description, /pedantic mode: not supported/);
+  r = await apiRequest(nc, `$JS.API.STREAM.CREATE.${name}M`, { name: `${name}M`, mirror: { name }, mirror_direct: true });
+  assertRawError(r, 10052, 500, "mirror_direct");
+  assert.match(r.error.description, /mirror_direct is not supported/);
+  await jsm.streams.add({ name, subjects: [`${name}.>`] });
+  r = await apiRequest(nc, `$JS.API.CONSUMER.CREATE.${name}.s`, {
+    stream_name: name,
+    config: { name: "s", ack_policy: "explicit", sample_freq: "100%" },
+  });
+  assertRawError(r, 10012, 500, "sample_freq");
+  assert.match(r.error.description, /sample_freq .* not supported/);
+  r = await apiRequest(nc, `$JS.API.CONSUMER.CREATE.${name}.p`, {
+    stream_name: name,
+    config: { name: "p", ack_policy: "explicit" },
+    pedantic: true,
+  });
+  assertRawError(r, 10157, 400, "pedantic consumer");
+  r = await apiRequest(nc, `$JS.API.STREAM.SNAPSHOT.${name}`, { deliver_subject: "x" });
+  assert.match(r.error.description, /stream snapshots not supported/);
 });
