@@ -16,67 +16,10 @@
 #include "absl/strings/strip.h"
 
 namespace meridian::testing {
-namespace {
-
-// Parent pid and state of a process from /proc/<pid>/stat; false if gone.
-bool ProcStat(pid_t pid, pid_t* ppid, char* state) {
-  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 4 > stat.size()) return false;
-  std::vector<std::string> f = absl::StrSplit(stat.substr(paren + 2), ' ');
-  if (f.size() < 2) return false;
-  *state = f[0].empty() ? '?' : f[0][0];
-  int p = 0;
-  if (!absl::SimpleAtoi(f[1], &p)) return false;
-  *ppid = p;
-  return true;
-}
-
-// Every live descendant of `root` (children, grandchildren, ...).
-std::vector<pid_t> Descendants(pid_t root) {
-  std::map<pid_t, std::vector<pid_t>> children;
-  if (DIR* d = ::opendir("/proc")) {
-    while (dirent* e = ::readdir(d)) {
-      int pid = 0;
-      if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
-      pid_t ppid;
-      char state;
-      if (ProcStat(pid, &ppid, &state) && state != 'Z') children[ppid].push_back(pid);
-    }
-    ::closedir(d);
-  }
-  std::vector<pid_t> out;
-  std::vector<pid_t> todo = {root};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t c : children[p]) {
-      out.push_back(c);
-      todo.push_back(c);
-    }
-  }
-  return out;
-}
-
-bool Gone(pid_t pid) {
-  pid_t ppid;
-  char state;
-  return !ProcStat(pid, &ppid, &state) || state == 'Z' || state == 'X';
-}
-
-}  // namespace
-
 std::string KindName(ServerKind kind) {
   return kind == ServerKind::kMeridian ? "meridian" : "nats_server";
 }
 
-std::string NatsServerPath() {
-  for (const char* p :
-       {"/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  return "";
-}
 
 TestServer::TestServer(ServerKind kind, std::string dir, std::vector<std::string> argv)
     : kind_(kind), dir_(std::move(dir)), process_(std::move(argv)) {}
@@ -160,13 +103,13 @@ void TestServer::Stop() {
     // launcher's own tests cover it. Here: freeze the launcher so it restarts
     // nothing, kill its daemons, then the launcher.
     ::kill(pid_, SIGSTOP);
-    std::vector<pid_t> daemons = Descendants(pid_);
+    std::vector<pid_t> daemons = ProcessDescendants(pid_);
     for (pid_t d : daemons) ::kill(d, SIGKILL);
     process_.SignalAndWait(SIGKILL, absl::Seconds(10));
     PollUntil(
         [&] {
           for (pid_t d : daemons) {
-            if (!Gone(d)) return false;
+            if (!ProcessGone(d)) return false;
           }
           return true;
         },

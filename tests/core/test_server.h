@@ -21,7 +21,6 @@ enum class ServerKind { kMeridian, kNatsServer };
 std::string KindName(ServerKind kind);
 inline void PrintTo(ServerKind kind, std::ostream* os) { *os << KindName(kind); }
 // Path of the reference nats-server, "" when it is not installed.
-std::string NatsServerPath();
 
 struct ServerSetup {
   std::string config;             // configuration file text ("" = no -c)

@@ -14,67 +14,10 @@
 #include "absl/strings/strip.h"
 
 namespace meridian::testing::jetstream {
-namespace {
-
-// Parent pid and state of a process from /proc/<pid>/stat; false if gone.
-bool ProcStat(pid_t pid, pid_t* ppid, char* state) {
-  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  size_t paren = stat.rfind(')');
-  if (paren == std::string::npos || paren + 4 > stat.size()) return false;
-  std::vector<std::string> f = absl::StrSplit(stat.substr(paren + 2), ' ');
-  if (f.size() < 2) return false;
-  *state = f[0].empty() ? '?' : f[0][0];
-  int p = 0;
-  if (!absl::SimpleAtoi(f[1], &p)) return false;
-  *ppid = p;
-  return true;
-}
-
-// Every live descendant of `root`.
-std::vector<pid_t> Descendants(pid_t root) {
-  std::map<pid_t, std::vector<pid_t>> children;
-  if (DIR* d = ::opendir("/proc")) {
-    while (dirent* e = ::readdir(d)) {
-      int pid = 0;
-      if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
-      pid_t ppid;
-      char state;
-      if (ProcStat(pid, &ppid, &state) && state != 'Z') children[ppid].push_back(pid);
-    }
-    ::closedir(d);
-  }
-  std::vector<pid_t> out;
-  std::vector<pid_t> todo = {root};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t c : children[p]) {
-      out.push_back(c);
-      todo.push_back(c);
-    }
-  }
-  return out;
-}
-
-bool Gone(pid_t pid) {
-  pid_t ppid;
-  char state;
-  return !ProcStat(pid, &ppid, &state) || state == 'Z' || state == 'X';
-}
-
-}  // namespace
-
 std::string BackendName(Backend backend) {
   return backend == Backend::kMeridian ? "meridian" : "nats_server";
 }
 
-std::string NatsServerPath() {
-  for (const char* p :
-       {"/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  return "";
-}
 
 JsServer::JsServer(Backend backend, std::string dir)
     : backend_(backend), dir_(std::move(dir)), store_dir_(dir_ + "/store") {}
@@ -157,7 +100,7 @@ void JsServer::WaitDaemonsGone() {
   PollUntil(
       [&] {
         for (pid_t d : daemons_) {
-          if (!Gone(d)) return false;
+          if (!ProcessGone(d)) return false;
         }
         return true;
       },
@@ -166,7 +109,7 @@ void JsServer::WaitDaemonsGone() {
 
 int JsServer::Stop() {
   if (pid_ <= 0) return -1;
-  daemons_ = Descendants(pid_);
+  daemons_ = ProcessDescendants(pid_);
   int code = process_.SignalAndWait(SIGTERM, absl::Seconds(40));
   if (process_.Running()) {
     Kill();
@@ -183,7 +126,7 @@ void JsServer::Kill() {
     // Frozen, the launcher neither restarts a daemon nor lets the kernel send
     // its children their parent-death SIGTERM before they are killed.
     ::kill(pid_, SIGSTOP);
-    daemons_ = Descendants(pid_);
+    daemons_ = ProcessDescendants(pid_);
     for (pid_t d : daemons_) ::kill(d, SIGKILL);
   }
   process_.SignalAndWait(SIGKILL, absl::Seconds(10));

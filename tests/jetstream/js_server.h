@@ -22,7 +22,6 @@ enum class Backend { kMeridian, kNatsServer };
 std::string BackendName(Backend backend);
 inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
 // Path of the reference nats-server, "" when it is not installed.
-std::string NatsServerPath();
 
 class JsServer {
  public:

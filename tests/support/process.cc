@@ -9,14 +9,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace meridian::testing {
 namespace {
@@ -222,6 +227,67 @@ std::string PortsFileUrl(const std::string& json, const std::string& key) {
   at += needle.size();
   size_t end = json.find('"', at);
   return json.substr(at, end - at);
+}
+
+namespace {
+
+// Parent pid and state of a process from /proc/<pid>/stat; false if gone.
+bool ProcStat(pid_t pid, pid_t* ppid, char* state) {
+  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 4 > stat.size()) return false;
+  std::vector<std::string> f = absl::StrSplit(stat.substr(paren + 2), ' ');
+  if (f.size() < 2) return false;
+  *state = f[0].empty() ? '?' : f[0][0];
+  int p = 0;
+  if (!absl::SimpleAtoi(f[1], &p)) return false;
+  *ppid = p;
+  return true;
+}
+
+// Every live descendant of `root` (children, grandchildren, ...).
+std::vector<pid_t> DescendantsOf(pid_t root) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  if (DIR* d = ::opendir("/proc")) {
+    while (dirent* e = ::readdir(d)) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+      pid_t ppid;
+      char state;
+      if (ProcStat(pid, &ppid, &state) && state != 'Z') children[ppid].push_back(pid);
+    }
+    ::closedir(d);
+  }
+  std::vector<pid_t> out;
+  std::vector<pid_t> todo = {root};
+  while (!todo.empty()) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t c : children[p]) {
+      out.push_back(c);
+      todo.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool GoneOrZombie(pid_t pid) {
+  pid_t ppid;
+  char state;
+  return !ProcStat(pid, &ppid, &state) || state == 'Z' || state == 'X';
+}
+
+}  // namespace
+
+std::vector<pid_t> ProcessDescendants(pid_t root) { return DescendantsOf(root); }
+bool ProcessGone(pid_t pid) { return GoneOrZombie(pid); }
+
+std::string NatsServerPath() {
+  for (const char* p :
+       {"/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"}) {
+    if (::access(p, X_OK) == 0) return p;
+  }
+  return "";
 }
 
 }  // namespace meridian::testing

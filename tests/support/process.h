@@ -60,6 +60,12 @@ bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout);
 int HttpGet(const std::string& host_port, const std::string& path, std::string* body);
 
 bool ProcessAlive(pid_t pid);
+// Every live descendant of `root` (children, grandchildren, ...), from /proc.
+std::vector<pid_t> ProcessDescendants(pid_t root);
+// True when `pid` no longer runs (gone, zombie or dead).
+bool ProcessGone(pid_t pid);
+// The reference nats-server 2.9.10 (Debian's), "" when not installed.
+std::string NatsServerPath();
 std::string ReadFile(const std::string& path);
 
 // Minimal extraction of `"key":["value"` from the ports file JSON.
