@@ -168,15 +168,19 @@ std::string StreamNamesResponse(const std::vector<std::string>& names, const Pag
   return Finish(w, &out);
 }
 
-std::string StreamListResponse(const std::vector<StreamInfo>& streams, const Paging& paging,
-                               const std::vector<std::string>& missing) {
+// A LIST response: paging, `key` holding each item's members as an object,
+// and "missing" when some could not be read.
+template <typename T>
+std::string PagedListResponse(ResponseType type, absl::string_view key, const std::vector<T>& items,
+                              const Paging& paging, const std::vector<std::string>& missing,
+                              void (*write_members)(json::Writer&, const T&)) {
   std::string out;
-  json::Writer w = Begin(&out, ResponseType::kStreamList);
+  json::Writer w = Begin(&out, type);
   WritePagingMembers(w, paging);
-  w.Key("streams").BeginArray();
-  for (const auto& s : streams) {
+  w.Key(key).BeginArray();
+  for (const T& item : items) {
     w.BeginObject();
-    WriteStreamInfoMembers(w, s);
+    write_members(w, item);
     w.EndObject();
   }
   w.EndArray();
@@ -186,6 +190,12 @@ std::string StreamListResponse(const std::vector<StreamInfo>& streams, const Pag
     w.EndArray();
   }
   return Finish(w, &out);
+}
+
+std::string StreamListResponse(const std::vector<StreamInfo>& streams, const Paging& paging,
+                               const std::vector<std::string>& missing) {
+  return PagedListResponse(ResponseType::kStreamList, "streams", streams, paging, missing,
+                           &WriteStreamInfoMembers);
 }
 
 std::string StreamPurgeResponse(uint64_t purged) {
@@ -249,22 +259,8 @@ std::string ConsumerNamesResponse(const std::vector<std::string>& names, const P
 
 std::string ConsumerListResponse(const std::vector<ConsumerInfo>& consumers, const Paging& paging,
                                  const std::vector<std::string>& missing) {
-  std::string out;
-  json::Writer w = Begin(&out, ResponseType::kConsumerList);
-  WritePagingMembers(w, paging);
-  w.Key("consumers").BeginArray();
-  for (const auto& c : consumers) {
-    w.BeginObject();
-    WriteConsumerInfoMembers(w, c);
-    w.EndObject();
-  }
-  w.EndArray();
-  if (!missing.empty()) {
-    w.Key("missing").BeginArray();
-    for (const auto& m : missing) w.String(m);
-    w.EndArray();
-  }
-  return Finish(w, &out);
+  return PagedListResponse(ResponseType::kConsumerList, "consumers", consumers, paging, missing,
+                           &WriteConsumerInfoMembers);
 }
 
 std::string PubAckResponse(const PubAck& ack) {
