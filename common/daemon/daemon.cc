@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/admin/admin_service.h"
 #include "common/conf/conf.h"
 #include "common/log/log.h"
@@ -49,6 +50,9 @@ std::string FileDigest(const std::string& path) {
 
 Daemon::Daemon(std::string kind, std::string summary)
     : kind_(kind), id_(RandomId(kind)), options_(absl::StrCat("meridian-", kind), std::move(summary)) {
+  // Debian's Abseil is built with deadlock detection on, so every
+  // absl::Mutex lock (gRPC's included) updated a lock graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   options_.Bool({"h", "help"}, &common_.help, "Show this message").NoConfig();
   options_.Bool({"v", "version"}, &common_.version, "Show version").NoConfig();
   options_.String({"c", "config"}, &common_.config_file, "Configuration file (nats-server format)")

@@ -85,7 +85,7 @@ class SessionStream : public OutboxWaker {
                                     &tags_[kRequest]);
   }
 
-  // Any thread, under the Outbox lock.
+  // Any thread, outside the Outbox lock (Close waits for it).
   void Wake() override { wake_.Wake(); }
   void Cancel() override { context_.TryCancel(); }
 

@@ -101,12 +101,52 @@ bool Outbox::PushScratchLocked() {
 void Outbox::MaybeWakeLocked() {
   if (!writing_ && !wake_sent_ && waker_ != nullptr) {
     wake_sent_ = true;
-    waker_->Wake();
+    wake_due_ = true;
   }
 }
 
-bool Outbox::Enqueue(const Frame& frame) {
+OutboxWaker* Outbox::ClaimWakeLocked() {
+  if (!wake_due_) return nullptr;
+  wake_due_ = false;
+  ++wakes_in_flight_;
+  return waker_;
+}
+
+// Waking the stream thread while holding mu_ made it preempt the producer
+// only to block on mu_ (two extra context switches per message on one CPU):
+// the wake-up is sent after the lock is released, and Close waits for it.
+void Outbox::WakeUnlocked(OutboxWaker* waker) {
+  if (waker == nullptr) return;
+  waker->Wake();
   std::lock_guard<std::mutex> lock(mu_);
+  if (--wakes_in_flight_ == 0) wakes_done_.notify_all();
+}
+
+bool Outbox::Enqueue(const Frame& frame) {
+  OutboxWaker* waker = nullptr;
+  bool accepted = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepted = EnqueueLocked(frame);
+    waker = ClaimWakeLocked();
+  }
+  WakeUnlocked(waker);
+  return accepted;
+}
+
+bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) {
+  OutboxWaker* waker = nullptr;
+  bool accepted = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepted = EnqueueLocked(build);
+    waker = ClaimWakeLocked();
+  }
+  WakeUnlocked(waker);
+  return accepted;
+}
+
+bool Outbox::EnqueueLocked(const Frame& frame) {
   if (!open_) {
     ++stats_.dropped;
     return false;
@@ -127,8 +167,7 @@ bool Outbox::Enqueue(const Frame& frame) {
   return PushScratchLocked();
 }
 
-bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) {
-  std::lock_guard<std::mutex> lock(mu_);
+bool Outbox::EnqueueLocked(absl::FunctionRef<void(Frame*)> build) {
   if (!open_) {
     ++stats_.dropped;
     return false;
@@ -212,11 +251,13 @@ void Outbox::Open(OutboxWaker* waker) {
 }
 
 void Outbox::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CloseLocked();
+  std::unique_lock<std::mutex> lock(mu_);
+  CloseLocked(lock);
 }
 
-void Outbox::CloseLocked() {
+void Outbox::CloseLocked(std::unique_lock<std::mutex>& lock) {
+  wakes_done_.wait(lock, [this] { return wakes_in_flight_ == 0; });
+  wake_due_ = false;
   open_ = false;
   waker_ = nullptr;
   for (Entry& entry : queue_) {
@@ -229,8 +270,8 @@ void Outbox::CloseLocked() {
 }
 
 void Outbox::Seal() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CloseLocked();
+  std::unique_lock<std::mutex> lock(mu_);
+  CloseLocked(lock);
   sealed_ = true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -128,8 +129,14 @@ class Outbox {
   // Counts a refusal; cancels the stream once the stall lasted stall_timeout.
   void OverflowLocked();
   std::unique_ptr<Frame> NewFrameLocked();
+  bool EnqueueLocked(const Frame& frame);
+  bool EnqueueLocked(absl::FunctionRef<void(Frame*)> build);
   void MaybeWakeLocked();
-  void CloseLocked();
+  // The waker to call once mu_ is released (null when no wake-up is due).
+  OutboxWaker* ClaimWakeLocked();
+  void WakeUnlocked(OutboxWaker* waker);
+  // Waits for wake-ups in flight: after it the waker is never touched.
+  void CloseLocked(std::unique_lock<std::mutex>& lock);
 
   const QueueLimits limits_;
   mutable std::mutex mu_;
@@ -138,6 +145,9 @@ class Outbox {
   bool sealed_ = false;
   bool writing_ = false;      // the stream holds a Frame from TakeNext
   bool wake_sent_ = false;    // Wake called since the last TakeNext
+  bool wake_due_ = false;     // a wake-up to send once mu_ is released
+  int wakes_in_flight_ = 0;   // Wake calls running outside mu_
+  std::condition_variable wakes_done_;
   std::deque<Entry> queue_;
   size_t queued_bytes_ = 0;
   absl::Time stalled_since_ = absl::InfiniteFuture();

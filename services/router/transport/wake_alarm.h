@@ -17,12 +17,21 @@ class WakeAlarm {
   WakeAlarm(grpc::CompletionQueue* cq, void* tag) : cq_(cq), tag_(tag) {}
 
   void Wake() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (armed_ || closed_) return;
-    armed_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (armed_ || closed_) return;
+      armed_ = true;
+    }
+    // Set outside mu_: the CQ thread it wakes calls Fired at once, and on one
+    // CPU it would preempt this thread only to block on mu_. set_mu_ keeps
+    // Set calls apart (one may still be returning when its tag popped).
+    std::lock_guard<std::mutex> lock(set_mu_);
     // A deadline in the past fires at once; "now" is rounded up to the timer
     // manager's next millisecond (measured: ~0.7 ms median instead of ~35 us).
     alarm_.Set(cq_, gpr_inf_past(GPR_CLOCK_MONOTONIC), tag_);
+  }
+  ~WakeAlarm() {
+    std::lock_guard<std::mutex> lock(set_mu_);  // a Set still returning
   }
   // On the CQ thread, when `tag` popped out.
   void Fired() {
@@ -41,6 +50,7 @@ class WakeAlarm {
   grpc::CompletionQueue* const cq_;
   void* const tag_;
   std::mutex mu_;
+  std::mutex set_mu_;  // held while alarm_.Set runs
   grpc::Alarm alarm_;
   bool armed_ = false;
   bool closed_ = false;
