@@ -60,46 +60,71 @@ void AdminService::FillServerInfo(v1::ServerInfo* info) const {
   for (const auto& [name, url] : identity_.endpoints) (*info->mutable_endpoints())[name] = url;
 }
 
-grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,
-                                                      const v1::GetServerInfoRequest*,
-                                                      v1::ServerInfo* response) {
+grpc::Status AdminService::Answer(const v1::GetServerInfoRequest&, v1::ServerInfo* response) {
   FillServerInfo(response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Answer(const v1::GetHealthRequest&, v1::Health* response) {
+  *response = hooks_->GetHealth();
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Answer(const v1::ListMembersRequest&,
+                                  v1::ListMembersResponse* response) {
+  return rpc::ToGrpc(hooks_->ListMembers(response));
+}
+
+grpc::Status AdminService::Answer(const v1::ListConnectionsRequest& request,
+                                  v1::ListConnectionsResponse* response) {
+  return rpc::ToGrpc(hooks_->ListConnections(request, response));
+}
+
+grpc::Status AdminService::Answer(const v1::ListSubscriptionsRequest& request,
+                                  v1::ListSubscriptionsResponse* response) {
+  return rpc::ToGrpc(hooks_->ListSubscriptions(request, response));
+}
+
+namespace {
+
+template <class Request, class Response>
+grpc::ServerUnaryReactor* AnswerNow(AdminService* admin, grpc::CallbackServerContext* context,
+                                    const Request* request, Response* response) {
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  reactor->Finish(admin->Answer(*request, response));
   return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::GetServerInfo(grpc::CallbackServerContext* context,
+                                                      const v1::GetServerInfoRequest* request,
+                                                      v1::ServerInfo* response) {
+  return AnswerNow(this, context, request, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::GetHealth(grpc::CallbackServerContext* context,
-                                                  const v1::GetHealthRequest*,
+                                                  const v1::GetHealthRequest* request,
                                                   v1::Health* response) {
-  *response = hooks_->GetHealth();
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return AnswerNow(this, context, request, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::ListMembers(grpc::CallbackServerContext* context,
-                                                    const v1::ListMembersRequest*,
+                                                    const v1::ListMembersRequest* request,
                                                     v1::ListMembersResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(rpc::ToGrpc(hooks_->ListMembers(response)));
-  return reactor;
+  return AnswerNow(this, context, request, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::ListConnections(grpc::CallbackServerContext* context,
                                                         const v1::ListConnectionsRequest* request,
                                                         v1::ListConnectionsResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(rpc::ToGrpc(hooks_->ListConnections(*request, response)));
-  return reactor;
+  return AnswerNow(this, context, request, response);
 }
 
 grpc::ServerUnaryReactor* AdminService::ListSubscriptions(
     grpc::CallbackServerContext* context, const v1::ListSubscriptionsRequest* request,
     v1::ListSubscriptionsResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(rpc::ToGrpc(hooks_->ListSubscriptions(*request, response)));
-  return reactor;
+  return AnswerNow(this, context, request, response);
 }
 
 }  // namespace meridian::admin

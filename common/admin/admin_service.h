@@ -56,6 +56,16 @@ class AdminService final : public v1::Admin::CallbackService {
   void SetAddresses(std::string grpc_address, std::string metrics_address,
                     std::map<std::string, std::string> endpoints);
 
+  // The answers, whichever API serves them (the callback methods below, or
+  // AsyncAdmin on a data-plane thread).
+  grpc::Status Answer(const v1::GetServerInfoRequest& request, v1::ServerInfo* response);
+  grpc::Status Answer(const v1::GetHealthRequest& request, v1::Health* response);
+  grpc::Status Answer(const v1::ListMembersRequest& request, v1::ListMembersResponse* response);
+  grpc::Status Answer(const v1::ListConnectionsRequest& request,
+                      v1::ListConnectionsResponse* response);
+  grpc::Status Answer(const v1::ListSubscriptionsRequest& request,
+                      v1::ListSubscriptionsResponse* response);
+
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const v1::GetServerInfoRequest* request,
                                           v1::ServerInfo* response) override;

@@ -53,6 +53,7 @@ Daemon::Daemon(std::string kind, std::string summary)
   // Debian's Abseil is built with deadlock detection on, so every
   // absl::Mutex lock (gRPC's included) updated a lock graph.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  rpc::PreferPerQueuePolling();
   options_.Bool({"h", "help"}, &common_.help, "Show this message").NoConfig();
   options_.Bool({"v", "version"}, &common_.version, "Show version").NoConfig();
   options_.String({"c", "config"}, &common_.config_file, "Configuration file (nats-server format)")
@@ -137,15 +138,15 @@ int Daemon::Run() {
   for (Pending& p : components_) lc.Add(p.name, p.start, p.stop);
   lc.Add("grpc",
          [&]() -> absl::Status {
-           std::vector<grpc::Service*> services = services_;
-           services.push_back(&admin_service);
            if (grpc_start_) {
-             absl::StatusOr<std::string> address = grpc_start_(services);
+             absl::StatusOr<std::string> address = grpc_start_(services_, &admin_service);
              if (!address.ok()) return address.status();
              grpc_address_ = *address;
              admin_service.SetAddresses(grpc_address_, metrics_->address(), endpoints_);
              return absl::OkStatus();
            }
+           std::vector<grpc::Service*> services = services_;
+           services.push_back(&admin_service);
            auto server = rpc::GrpcServer::Start(common_.grpc_listen, services);
            if (!server.ok()) return server.status();
            grpc_server = std::move(*server);

@@ -36,6 +36,7 @@ class MetricsServer;
 
 namespace meridian::admin {
 class AdminHooks;
+class AdminService;
 }  // namespace meridian::admin
 
 namespace meridian::daemon {
@@ -76,11 +77,12 @@ class Daemon {
                     lifecycle::Lifecycle::StopFn stop);
   void AddService(grpc::Service* service);
   // Replaces the daemon's own gRPC server by one the caller runs (the router
-  // serves its async Attach stream from its own server): `start` gets every
-  // service the daemon would have served (admin included) and returns the
-  // address it listens on; `stop` ends it. Both run on the main thread.
-  using GrpcStartFn =
-      std::function<absl::StatusOr<std::string>(const std::vector<grpc::Service*>& services)>;
+  // serves its async Attach stream from its own server): `start` gets the
+  // services added with AddService and the admin service (to host with
+  // admin::AsyncAdmin, or register), serves grpc.health.v1 itself, and returns
+  // the address it listens on; `stop` ends it. Both run on the main thread.
+  using GrpcStartFn = std::function<absl::StatusOr<std::string>(
+      const std::vector<grpc::Service*>& services, admin::AdminService* admin)>;
   void ServeGrpcWith(GrpcStartFn start, std::function<void()> stop) {
     grpc_start_ = std::move(start);
     grpc_stop_ = std::move(stop);

@@ -1,5 +1,7 @@
 #include "common/rpc/rpc.h"
 
+#include <stdlib.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -17,8 +19,9 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-void ConfigureServerBuilder(grpc::ServerBuilder& builder) {
-  grpc::EnableDefaultHealthCheckService(true);  // process-wide; every server answers health
+void ConfigureServerBuilder(grpc::ServerBuilder& builder, bool default_health) {
+  // Process-wide, read when the server is built.
+  grpc::EnableDefaultHealthCheckService(default_health);
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
@@ -68,6 +71,8 @@ void GrpcServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   server_.reset();
 }
+
+void PreferPerQueuePolling() { ::setenv("GRPC_POLL_STRATEGY", "poll", /*overwrite=*/0); }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   grpc::ChannelArguments args;

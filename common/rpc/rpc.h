@@ -21,7 +21,18 @@ absl::Status FromGrpc(const grpc::Status& status);
 // Meridian's server settings on a builder: port reuse off (a used port is an
 // error, not a share), keepalives, 64 MiB messages. Shared by GrpcServer and
 // the servers that need their own builder (async completion queues).
-void ConfigureServerBuilder(grpc::ServerBuilder& builder);
+// `default_health`: gRPC's own grpc.health.v1 service. It is a callback-API
+// service, so it brings gRPC's callback threads, which poll every connection
+// of the server; a data-plane server hosts AsyncHealth instead.
+void ConfigureServerBuilder(grpc::ServerBuilder& builder, bool default_health = true);
+
+// Selects gRPC's "poll" engine for this process unless GRPC_POLL_STRATEGY is
+// already set. With it a thread waiting on a completion queue polls only the
+// connections of that queue's calls and servers; with "epoll1" (the Linux
+// default) any thread waiting on any queue takes any socket's reads and hands
+// them over, which cost the router's data plane several context switches per
+// message. Call before the first gRPC object exists (daemons do, at start).
+void PreferPerQueuePolling();
 
 // A started gRPC server. Thread-safe.
 class GrpcServer {

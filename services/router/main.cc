@@ -5,7 +5,9 @@
 #include <random>
 
 #include "absl/strings/str_split.h"
+#include "common/admin/async_admin.h"
 #include "common/daemon/daemon.h"
+#include "common/rpc/async_hosted.h"
 #include "common/log/log.h"
 #include "services/router/hub/hub.h"
 #include "services/router/hub/hub_metrics.h"
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
   }
   hub_options.seed = std::random_device{}();
   meridian::router::Hub hub(hub_options);
+  meridian::rpc::AsyncHealth async_health;  // outlive the servers below
+  std::unique_ptr<meridian::admin::AsyncAdmin> async_admin;
   std::unique_ptr<meridian::router::AttachServer> local, cluster;
 
   daemon.AddComponent(
@@ -51,6 +55,7 @@ int main(int argc, char** argv) {
           meridian::router::AttachServerOptions o;
           o.listen = hub_options.route_url;
           o.hello = hub.MakeHello();
+          o.default_health = false;  // no callback threads polling the mesh
           auto server = meridian::router::AttachServer::Start(std::move(o), &hub);
           if (!server.ok()) return server.status();
           cluster = std::move(*server);
@@ -68,11 +73,17 @@ int main(int argc, char** argv) {
         hub.Stop();
       });
   daemon.ServeGrpcWith(
-      [&](const std::vector<grpc::Service*>& services) -> absl::StatusOr<std::string> {
+      [&](const std::vector<grpc::Service*>& services,
+          meridian::admin::AdminService* admin) -> absl::StatusOr<std::string> {
+        // Health and admin answered on the transport thread: no gRPC callback
+        // threads polling the Attach connections (common/rpc/async_hosted.h).
+        async_admin = std::make_unique<meridian::admin::AsyncAdmin>(admin);
         meridian::router::AttachServerOptions o;
         o.listen = daemon.common().grpc_listen;
         o.hello = hub.MakeHello();
         o.extra_services = services;
+        o.async_services = {&async_health, async_admin.get()};
+        o.default_health = false;
         auto server = meridian::router::AttachServer::Start(std::move(o), &hub);
         if (!server.ok()) return server.status();
         local = std::move(*server);

@@ -1,5 +1,6 @@
 #include "services/router/transport/attach_server.h"
 
+#include "common/rpc/async_hosted.h"
 #include "common/rpc/rpc.h"
 
 #include <atomic>
@@ -67,9 +68,10 @@ class AttachServer::Impl {
 class SessionStream : public OutboxWaker {
  public:
   enum Kind { kRequest, kRead, kWrite, kFinish, kWake, kKinds };
-  struct Tag {
-    SessionStream* stream;
-    Kind kind;
+  struct Tag final : rpc::CqTag {
+    void Proceed(bool ok) override { stream->Handle(kind, ok); }
+    SessionStream* stream = nullptr;
+    Kind kind = kKinds;
   };
 
   SessionStream(AttachServer::Impl* server, uint64_t id)
@@ -77,7 +79,10 @@ class SessionStream : public OutboxWaker {
         session_(std::make_shared<PeerSession>(id, server->options_.limits)),
         stream_(&context_),
         wake_(server->cq_.get(), &tags_[kWake]) {
-    for (int i = 0; i < kKinds; ++i) tags_[i] = Tag{this, static_cast<Kind>(i)};
+    for (int i = 0; i < kKinds; ++i) {
+      tags_[i].stream = this;
+      tags_[i].kind = static_cast<Kind>(i);
+    }
   }
 
   void Request() {
@@ -248,10 +253,11 @@ class SessionStream : public OutboxWaker {
 
 absl::Status AttachServer::Impl::Listen() {
   grpc::ServerBuilder builder;
-  rpc::ConfigureServerBuilder(builder);
+  rpc::ConfigureServerBuilder(builder, options_.default_health);
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&service_);
   for (grpc::Service* service : options_.extra_services) builder.RegisterService(service);
+  for (rpc::AsyncHosted* hosted : options_.async_services) builder.RegisterService(hosted->service());
   cq_ = builder.AddCompletionQueue();
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -266,6 +272,7 @@ absl::Status AttachServer::Impl::Listen() {
     address_ = absl::StrCat(host, ":", port_);
   }
   RequestNext();
+  for (rpc::AsyncHosted* hosted : options_.async_services) hosted->Start(cq_.get(), &cq_closed_);
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
@@ -285,9 +292,8 @@ void AttachServer::Impl::Run() {
   void* tag = nullptr;
   bool ok = false;
   while (cq_->Next(&tag, &ok)) {
-    auto* t = static_cast<SessionStream::Tag*>(tag);
     std::lock_guard<std::mutex> lock(op_mu_);
-    t->stream->Handle(t->kind, ok);
+    static_cast<rpc::CqTag*>(tag)->Proceed(ok);
   }
 }
 

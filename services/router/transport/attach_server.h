@@ -19,6 +19,10 @@ namespace grpc {
 class Service;
 }  // namespace grpc
 
+namespace meridian::rpc {
+class AsyncHosted;
+}  // namespace meridian::rpc
+
 namespace meridian::router {
 
 class AttachServer;
@@ -98,8 +102,15 @@ struct AttachServerOptions {
   v1::Hello hello;
   QueueLimits limits;  // per session
   // Other services to serve on the same port (not owned; must outlive the
-  // server).
+  // server). A callback-API service here brings gRPC's callback threads,
+  // which then poll the Attach connections too: prefer `async_services`.
   std::vector<grpc::Service*> extra_services;
+  // Services answered on the transport thread (async API; not owned, must
+  // outlive the server). Their handlers must not block.
+  std::vector<rpc::AsyncHosted*> async_services;
+  // gRPC's default grpc.health.v1 service (callback API, see above). Off when
+  // `async_services` carries rpc::AsyncHealth.
+  bool default_health = true;
 };
 
 // Thread-safe. One transport thread polls the server's CompletionQueue.
