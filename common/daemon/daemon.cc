@@ -1,6 +1,7 @@
 #include "common/daemon/daemon.h"
 
 #include <openssl/evp.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -54,6 +55,14 @@ Daemon::Daemon(std::string kind, std::string summary)
   // absl::Mutex lock (gRPC's included) updated a lock graph.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   rpc::PreferPerQueuePolling();
+  // Every thread (inherited by the ones created later) runs as SCHED_BATCH:
+  // a thread woken by another does not preempt it, so a loop finishes its
+  // turn before the woken one runs. A message crossing the daemons is handed
+  // between threads several times; on one CPU each preemption otherwise cost
+  // a second context switch (cross-frontend request/reply: ~20 -> ~15 per
+  // round trip). Allowed without privileges; nice values still apply.
+  sched_param param{};
+  (void)::sched_setscheduler(0, SCHED_BATCH, &param);
   options_.Bool({"h", "help"}, &common_.help, "Show this message").NoConfig();
   options_.Bool({"v", "version"}, &common_.version, "Show version").NoConfig();
   options_.String({"c", "config"}, &common_.config_file, "Configuration file (nats-server format)")
