@@ -46,6 +46,7 @@ class AttachServer::Impl {
   std::string address_;
   int port_ = 0;
   std::thread thread_;
+  std::atomic<std::thread::id> thread_id_{};  // the transport thread's, once it runs
   std::atomic<size_t> attached_{0};
 
   std::mutex mu_;  // guards the three below
@@ -90,8 +91,18 @@ class SessionStream : public OutboxWaker {
                                     &tags_[kRequest]);
   }
 
-  // Any thread, outside the Outbox lock (Close waits for it).
-  void Wake() override { wake_.Wake(); }
+  // Any thread, outside the Outbox lock (Close waits for it). On the
+  // transport thread (a handler sending while it handles an event) the write
+  // starts at once: no alarm, no second trip through the queue.
+  void Wake() override {
+    if (std::this_thread::get_id() == server_->thread_id_.load(std::memory_order_relaxed)) {
+      if (closing_) return;
+      StartNextWrite();
+      ResumeReadIfDue();
+      return;
+    }
+    wake_.Wake();
+  }
   void Cancel() override { context_.TryCancel(); }
 
   // Shutdown thread, under op_mu_ and the server lock: no more wake-ups.
@@ -121,10 +132,7 @@ class SessionStream : public OutboxWaker {
       case kWake:
         wake_.Fired();
         if (!closing_) StartNextWrite();
-        if (!closing_ && read_deferred_ && !session_->reads_paused()) {
-          read_deferred_ = false;  // resumed
-          IssueRead();
-        }
+        ResumeReadIfDue();
         break;
       case kKinds: break;
     }
@@ -186,6 +194,13 @@ class SessionStream : public OutboxWaker {
     if (!ok) return BeginClose(grpc::Status::CANCELLED, /*cancel=*/true);
     if (closing_) return MaybeFinish();
     StartNextWrite();
+  }
+
+  void ResumeReadIfDue() {
+    if (!closing_ && read_deferred_ && !session_->reads_paused()) {
+      read_deferred_ = false;  // resumed
+      IssueRead();
+    }
   }
 
   void StartNextWrite() {
@@ -289,6 +304,7 @@ void AttachServer::Impl::RequestNext() {
 }
 
 void AttachServer::Impl::Run() {
+  thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   void* tag = nullptr;
   bool ok = false;
   while (cq_->Next(&tag, &ok)) {

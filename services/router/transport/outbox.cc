@@ -325,8 +325,15 @@ void Outbox::WatchDrain() {
 }
 
 void Outbox::Kick() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (open_ && waker_ != nullptr) waker_->Wake();
+  OutboxWaker* waker = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (open_ && waker_ != nullptr) {
+      ++wakes_in_flight_;
+      waker = waker_;
+    }
+  }
+  WakeUnlocked(waker);
 }
 
 void Outbox::Recycle(std::unique_ptr<Frame> frame) {
