@@ -2,14 +2,17 @@
 // SERVING on gRPC health and serves /metrics, meridianctl lists them, SIGTERM
 // stops them all with exit 0, a killed child is restarted, bad input ends the
 // launcher with one line and exit 1; several frontends each serve clients and
-// are listed in the ports file; the cluster flags reach the router.
+// are listed in the ports file; the cluster flags reach the router; the
+// router has no gRPC callback threads and daemons run as SCHED_BATCH.
 #include <arpa/inet.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -132,6 +135,37 @@ TEST(LauncherTest, StartsEveryDaemonServesMetricsAndStopsCleanly) {
   for (const Member& m : members) {
     EXPECT_FALSE(ProcessAlive(m.pid)) << m.kind << " pid " << m.pid << " left running";
   }
+}
+
+// The thread names of a process, from /proc.
+std::vector<std::string> ThreadNames(int pid) {
+  std::vector<std::string> names;
+  std::error_code error;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    names.emplace_back(absl::StripSuffix(ReadFile(entry.path().string() + "/comm"), "\n"));
+  }
+  return names;
+}
+
+// The router's data plane is polled by its transport thread alone: no gRPC
+// callback ("nexting") threads, which took its socket reads and handed them
+// over (docs/benchmarks.md, "Across frontends"), and every daemon thread runs
+// as SCHED_BATCH.
+TEST(LauncherTest, RouterHasNoCallbackThreadsAndDaemonsRunBatch) {
+  Suite suite;
+  ASSERT_TRUE(suite.Start()) << suite.process().Stderr();
+  std::vector<Member> members = suite.WaitAllServing(6);
+  ASSERT_EQ(members.size(), 6u) << suite.Status().out << suite.process().Stderr();
+  for (const Member& m : members) {
+    if (m.kind == "server") continue;
+    EXPECT_EQ(::sched_getscheduler(m.pid), SCHED_BATCH) << m.kind;
+    if (m.kind != "router") continue;
+    std::vector<std::string> names = ThreadNames(m.pid);
+    ASSERT_FALSE(names.empty());
+    for (const std::string& name : names) EXPECT_NE(name, "nexting_thread") << absl::StrJoin(names, ",");
+  }
+  EXPECT_EQ(suite.process().SignalAndWait(SIGTERM, absl::Seconds(30)), 0);
 }
 
 TEST(LauncherTest, KilledChildIsRestarted) {
