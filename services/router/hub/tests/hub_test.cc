@@ -109,11 +109,12 @@ class Peer {
   void Stop() { client_->Stop(); }
 
  private:
-  std::unique_ptr<AttachClient> client_;
   std::mutex mu_;
   std::map<std::string, int> view_;
   std::vector<std::string> messages_;
   std::vector<std::string> urls_;
+  // Last: destroyed (its thread stopped) before what its callbacks write to.
+  std::unique_ptr<AttachClient> client_;
 };
 
 // One router: a Hub, its local listener and (optionally) a cluster listener.
