@@ -122,29 +122,22 @@ void Outbox::WakeUnlocked(OutboxWaker* waker) {
   if (--wakes_in_flight_ == 0) wakes_done_.notify_all();
 }
 
-bool Outbox::Enqueue(const Frame& frame) {
+template <class What>
+bool Outbox::EnqueueThenWake(const What& what) {
   OutboxWaker* waker = nullptr;
   bool accepted = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    accepted = EnqueueLocked(frame);
+    accepted = EnqueueLocked(what);
     waker = ClaimWakeLocked();
   }
   WakeUnlocked(waker);
   return accepted;
 }
 
-bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) {
-  OutboxWaker* waker = nullptr;
-  bool accepted = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    accepted = EnqueueLocked(build);
-    waker = ClaimWakeLocked();
-  }
-  WakeUnlocked(waker);
-  return accepted;
-}
+bool Outbox::Enqueue(const Frame& frame) { return EnqueueThenWake(frame); }
+
+bool Outbox::Enqueue(absl::FunctionRef<void(Frame*)> build) { return EnqueueThenWake(build); }
 
 bool Outbox::EnqueueLocked(const Frame& frame) {
   if (!open_) {

@@ -129,6 +129,9 @@ class Outbox {
   // Counts a refusal; cancels the stream once the stall lasted stall_timeout.
   void OverflowLocked();
   std::unique_ptr<Frame> NewFrameLocked();
+  // Enqueue's body for both forms: queue under mu_, wake after it.
+  template <class What>
+  bool EnqueueThenWake(const What& what);
   bool EnqueueLocked(const Frame& frame);
   bool EnqueueLocked(absl::FunctionRef<void(Frame*)> build);
   void MaybeWakeLocked();
