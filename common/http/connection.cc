@@ -4,6 +4,7 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "common/http/deferred.h"
 #include "common/http/server.h"
 
 namespace meridian::http::internal {
@@ -70,6 +71,7 @@ void Connection::Start() {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  Unpark();
   if (server_ != nullptr) {
     server_->Unregister(this);
     server_ = nullptr;
@@ -92,10 +94,12 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   auto* self = static_cast<Connection*>(stream->data);
   if (self->closing_ || nread == 0) return;
   if (nread < 0) {
-    // EOF or error. A half-closed client still gets the responses queued.
-    if (nread == UV_EOF && !self->shutting_down_ && self->pending_writes_ > 0) {
+    // EOF or error. A half-closed client still gets the responses queued,
+    // the parked one and those of the requests buffered behind it.
+    if (nread == UV_EOF && !self->shutting_down_ &&
+        (self->pending_writes_ > 0 || self->parked_.has_value())) {
       self->peer_eof_ = true;
-      self->last_response_queued_ = true;
+      if (!self->parked_.has_value()) self->last_response_queued_ = true;
       self->UpdateReading();
       return;
     }
@@ -105,13 +109,16 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
   if (self->shutting_down_ || self->last_response_queued_) return;  // dropped
   if (self->in_.empty()) self->request_since_ = self->Now();
   self->in_.append(buf->base, static_cast<size_t>(nread));
+  if (self->parked_.has_value()) {
+    self->UpdateReading();  // kept for later; pauses once a request's worth is here
+    return;
+  }
   self->ProcessInput();
 }
 
-void Connection::ProcessInput() {
-  std::string out;
+void Connection::ProcessInput(std::string out) {
   size_t offset = 0;
-  while (!last_response_queued_) {
+  while (!last_response_queued_ && !parked_.has_value()) {
     Request request;
     ParseOutcome outcome = parser_.Parse(absl::string_view(in_).substr(offset), &request);
     if (outcome.kind == ParseOutcome::kIncomplete) break;
@@ -128,7 +135,10 @@ void Connection::ProcessInput() {
                                 : request.HeaderHasToken("Connection", "keep-alive");
     Respond(request, keep_alive, &out);
     if (closing_) return;  // the handler closed the server
-    if (!keep_alive) last_response_queued_ = true;
+    if (!keep_alive && !parked_.has_value()) last_response_queued_ = true;
+  }
+  if (peer_eof_ && !parked_.has_value()) {
+    last_response_queued_ = true;  // what is left can never complete
   }
   if (last_response_queued_) {
     in_.clear();
@@ -147,6 +157,10 @@ void Connection::ProcessInput() {
 }
 
 void Connection::Respond(const Request& request, bool keep_alive, std::string* out) {
+  handling_ = ResponseFraming{};
+  handling_.version_minor = request.version_minor;
+  handling_.head = request.is_head();
+  handling_.keep_alive = keep_alive;
   Response response;
   Server* server = server_;
   const ServerOptions& options = server->options();
@@ -156,15 +170,18 @@ void Connection::Respond(const Request& request, bool keep_alive, std::string* o
     ++server->stats_.bad_requests;
   } else {
     ++server->stats_.requests;
+    response.defer_hook.set_connection(this);
+    in_handler_ = true;
     server->Handle(request, &response);
-    if (closing_) return;
+    in_handler_ = false;
+    if (closing_ || parked_.has_value()) return;
   }
-  ResponseFraming framing;
-  framing.version_minor = request.version_minor;
-  framing.head = request.is_head();
-  framing.keep_alive = keep_alive;
-  framing.date = server->HttpDate();
-  framing.allow_origin = options.allow_origin;
+  Frame(response, handling_, out);
+}
+
+void Connection::Frame(const Response& response, ResponseFraming framing, std::string* out) {
+  framing.date = server_->HttpDate();
+  framing.allow_origin = server_->options().allow_origin;
   SerializeResponse(response, framing, out);
 }
 
@@ -176,9 +193,7 @@ void Connection::RespondError(int status, const std::string& detail, std::string
   response.SetText(std::move(text), status);
   ResponseFraming framing;
   framing.keep_alive = false;
-  framing.date = server_->HttpDate();
-  framing.allow_origin = server_->options().allow_origin;
-  SerializeResponse(response, framing, out);
+  Frame(response, framing, out);
   ++server_->stats_.bad_requests;
 }
 
@@ -263,10 +278,15 @@ void Connection::UpdateReading() {
   bool want;
   if (shutting_down_) {
     want = true;  // drain until EOF
-  } else if (last_response_queued_) {
+  } else if (last_response_queued_ || peer_eof_) {
     want = false;  // leave the rest in the kernel until our FIN is out
   } else {
-    want = pending_bytes_ <= server_->options().max_pending_output;
+    const ServerOptions& o = server_->options();
+    want = pending_bytes_ <= o.max_pending_output;
+    // Parked: one more request's worth is enough to wait for the answer with.
+    if (parked_.has_value() && in_.size() >= o.limits.max_head_bytes + o.limits.max_body_bytes) {
+      want = false;
+    }
   }
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   if (want && !reading_) {
@@ -286,6 +306,10 @@ uint64_t Connection::DeadlineMs() const {
   // is already closing.
   const ServerOptions& o = server_->options();
   if (shutting_down_) return shutdown_since_ + Ms(o.linger);
+  if (parked_.has_value()) {  // no idle or read timeout while waiting
+    const uint64_t deferred = parked_->since + Ms(o.deferred_timeout);
+    return pending_writes_ > 0 ? std::min(deferred, write_progress_ + Ms(o.write_timeout)) : deferred;
+  }
   if (pending_writes_ > 0) return write_progress_ + Ms(o.write_timeout);
   if (!in_.empty()) return request_since_ + Ms(o.read_timeout);
   return idle_since_ + Ms(o.idle_timeout);
@@ -302,6 +326,11 @@ void Connection::OnTimer(uv_timer_t* timer) {
   auto* self = static_cast<Connection*>(timer->data);
   if (self->closing_) return;
   if (self->Now() >= self->DeadlineMs()) {
+    if (self->parked_.has_value() &&
+        self->Now() >= self->parked_->since + Ms(self->server_->options().deferred_timeout)) {
+      self->TimeOutDeferred();
+      return;
+    }
     if (!self->shutting_down_) ++self->server_->stats_.timeouts;
     self->Close();
     return;

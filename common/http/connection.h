@@ -5,24 +5,31 @@
 // Life cycle:
 //   reading   requests are parsed and answered in order; all responses
 //             produced by one read go out in one write
+//   parked    the handler deferred its answer (Response::Defer): nothing
+//             more is parsed or answered until FinishDeferred() brings the
+//             answer (or the deferred timeout answers 504 and closes); input
+//             is still read up to one request's worth (to notice EOF)
 //   draining  the last response is queued ("Connection: close", HTTP/1.0,
 //             or an error): no more requests are read; once it is written,
 //             FIN is sent and the client's leftovers are read and dropped
 //             until EOF or ServerOptions::linger
 //   closed    uv_close on both handles; deleted in the last close callback
 //
-// A timer enforces idle/read/write timeouts (see ServerOptions). Making the
-// handler asynchronous would mean parking parsed requests here until the
-// outstanding response is done -- the single place responses are queued is
-// Respond().
+// A timer enforces idle/read/write timeouts and, while parked, the deferred
+// timeout instead of the idle/read ones (see ServerOptions). Responses are
+// framed in one place, Frame(). The deferred part is in connection_deferred.cc.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "common/http/request.h"
+#include "common/http/responder.h"
+#include "common/http/response.h"
 #include "common/http/wire.h"
 
 namespace meridian::http {
@@ -30,6 +37,9 @@ namespace meridian::http {
 class Server;
 
 namespace internal {
+
+struct DeferredSlot;
+class ResponderState;
 
 class Connection {
  public:
@@ -46,8 +56,21 @@ class Connection {
   // Closes now (idempotent); the object deletes itself later.
   void Close();
 
+  // Response::Defer, while the handler runs: parks the request being
+  // answered. Invalid Responder if closing.
+  Responder Defer();
+  // The answer for the parked request `slot` (CompletionQueue, loop thread);
+  // `abandoned`: every Responder was dropped, answer 500.
+  void FinishDeferred(DeferredSlot* slot, Response response, bool abandoned);
+
  private:
   struct WriteRequest;
+  struct Parked {
+    std::shared_ptr<DeferredSlot> slot;
+    std::weak_ptr<ResponderState> responder;  // for a second Defer() call
+    ResponseFraming framing;                  // of the parked request
+    uint64_t since = 0;
+  };
 
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
@@ -58,10 +81,19 @@ class Connection {
 
   ~Connection() = default;
 
-  void ProcessInput();
-  // Runs the handler (or answers 405) and appends the response to `out`.
+  // Answers the complete requests in in_ (after `out`, already framed) and
+  // sends them, until one is parked or the last response is queued.
+  void ProcessInput(std::string out = {});
+  // Runs the handler (or answers 405) and appends the response to `out`,
+  // unless the handler deferred it.
   void Respond(const Request& request, bool keep_alive, std::string* out);
   void RespondError(int status, const std::string& detail, std::string* out);
+  // Serializes with the server's Date and Access-Control-Allow-Origin.
+  void Frame(const Response& response, ResponseFraming framing, std::string* out);
+  // Stops waiting for the parked answer: nobody can deliver it any more.
+  void Unpark();
+  // The deferred timeout expired: 504 and close.
+  void TimeOutDeferred();
   void Send(std::string data);
   void AfterWritesDrained();
   void StartShutdown();
@@ -81,12 +113,16 @@ class Connection {
   std::string in_;  // received, not yet consumed
   RequestParser parser_;
 
+  bool in_handler_ = false;
+  ResponseFraming handling_;  // of the request whose handler runs
+  std::optional<Parked> parked_;
+
   int pending_writes_ = 0;
   size_t pending_bytes_ = 0;
   bool reading_ = false;
   bool last_response_queued_ = false;  // draining: no more requests
   bool shutting_down_ = false;         // FIN sent; dropping input
-  bool peer_eof_ = false;
+  bool peer_eof_ = false;              // no more input will come
   bool closing_ = false;
 
   // uv_now() milliseconds of the events the timeouts count from.

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/http/request.h"
+#include "common/http/responder.h"
 
 namespace meridian::http {
 
@@ -39,6 +40,17 @@ struct Response {
     content_type = std::string(kContentTypeText);
     body = std::move(text);
   }
+
+  // Answers later instead: the handler returns without filling this
+  // Response (whatever it holds is ignored) and completes the Responder,
+  // from any thread (see responder.h). Only the Response a Server hands to
+  // its handler can defer, and only while that handler runs; elsewhere (a
+  // copy, a Response built in a test) this returns an invalid Responder.
+  // Calling it again in the same handler returns the same answer's Responder.
+  Responder Defer();
+
+  // Set by the server before calling the handler; not copied with the Response.
+  internal::DeferHook defer_hook;
 };
 
 // nats-server's handleResponse (server/monitor.go): the JSON as is, or, when

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/http/connection.h"
+#include "common/http/deferred.h"
 
 namespace meridian::http {
 namespace {
@@ -146,6 +147,16 @@ void Server::Close() {
     connection->Detach();
     connection->Close();
   }
+  // Late Complete() calls find the queue shut down and drop their answers.
+  if (completions_ != nullptr) {
+    completions_->Shutdown();
+    completions_.reset();
+  }
+}
+
+std::shared_ptr<internal::CompletionQueue> Server::Completions() {
+  if (completions_ == nullptr) completions_ = internal::CompletionQueue::Create(loop_);
+  return completions_;
 }
 
 ServerStats Server::stats() const {

@@ -11,9 +11,11 @@
 //
 // Threading: everything -- Listen, the handler, Close, the destructor -- runs
 // on the thread of `loop` (or before that loop runs). The handler is called
-// synchronously and answers by filling the Response; responses on one
-// connection go out in request order. Close() (also run by the destructor)
-// stops listening and closes every connection at once; the loop must run
+// synchronously and answers by filling the Response, or defers the answer
+// with Response::Defer() and completes the Responder later from any thread
+// (responder.h); responses on one connection go out in request order.
+// Close() (also run by the destructor) stops listening and closes every
+// connection at once (late Complete() calls are then no-ops); the loop must run
 // afterwards to let libuv finish closing the handles, which no longer refer
 // to the Server, so it may be destroyed right after Close().
 #pragma once
@@ -22,12 +24,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/http/request.h"
+#include "common/http/responder.h"
 #include "common/http/response.h"
 #include "common/http/router.h"
 #include "common/http/wire.h"
@@ -35,6 +39,7 @@
 namespace meridian::http {
 
 namespace internal {
+class CompletionQueue;
 class Connection;
 }  // namespace internal
 
@@ -44,6 +49,10 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(30);   // keep-alive with no request under way
   absl::Duration read_timeout = absl::Seconds(30);   // first byte of a request to its end
   absl::Duration write_timeout = absl::Seconds(30);  // unsent response bytes, no progress
+  // A deferred answer (Response::Defer) not completed within this gets
+  // "504 Gateway Timeout" and the connection is closed. While a connection
+  // waits for one, the idle and read timeouts do not run.
+  absl::Duration deferred_timeout = absl::Seconds(10);
   // After the last response of a closing connection: FIN sent, the client's
   // leftovers are read and dropped for at most this long, so an unread
   // request does not turn into a RST that destroys the response in flight.
@@ -61,8 +70,10 @@ struct ServerStats {
   uint64_t connections_accepted = 0;
   uint64_t connections_rejected = 0;  // over max_connections
   uint64_t requests = 0;              // passed to the handler
-  uint64_t bad_requests = 0;          // answered 4xx/5xx by the server itself (incl. 405)
-  uint64_t timeouts = 0;              // connections closed by a timer
+  uint64_t bad_requests = 0;          // answered 4xx/5xx by the server itself (incl. 405,
+                                      // and 500/504 for deferred answers never given)
+  uint64_t timeouts = 0;              // connections closed by a timer (incl. 504s)
+  uint64_t deferred = 0;              // requests whose handler deferred the answer
   size_t open_connections = 0;
 };
 
@@ -91,6 +102,8 @@ class Server {
   // Called by connections (never after Close()).
   void Unregister(internal::Connection* connection);
   void Handle(const Request& request, Response* response) { handler_(request, response); }
+  // The queue deferred answers come back through, created on first use.
+  std::shared_ptr<internal::CompletionQueue> Completions();
   // Cached Date header value, refreshed once a second.
   absl::string_view HttpDate();
 
@@ -100,6 +113,8 @@ class Server {
   uv_tcp_t* listener_ = nullptr;  // heap: freed by its close callback
   int port_ = 0;
   absl::flat_hash_set<internal::Connection*> connections_;
+  // Owns the uv_async_t; Responders co-own the rest. Shut down by Close().
+  std::shared_ptr<internal::CompletionQueue> completions_;
   ServerStats stats_;
   int64_t date_second_ = -1;
   std::string date_;
