@@ -36,7 +36,9 @@ absl::Status Frontend::Start() {
         core_.get(), MonitorOptions{.listen = options_.http_listen,
                                     .base_path = options_.http_base_path,
                                     .http_host = options_.http_listen.substr(
-                                        0, options_.http_listen.rfind(':'))});
+                                        0, options_.http_listen.rfind(':')),
+                                    .jetstream = options_.jetstream,
+                                    .jetstream_service = options_.jetstream_service});
     if (absl::Status s = monitor_->Start(); !s.ok()) {
       monitor_.reset();
       core_->Stop();

@@ -10,6 +10,8 @@ void FrontendOptions::Register(options::OptionSet& set) {
   set.String({"auth_service"}, &auth_service, "gRPC address of the auth service");
   set.String({"server_name"}, &server_name, "server_name reported to clients in INFO");
   set.Bool({"jetstream"}, &jetstream, "Advertise JetStream to clients");
+  set.String({"jetstream_service"}, &jetstream_service,
+             "gRPC address of meridian-jetstream, asked for /jsz and /varz's \"jetstream\"");
   set.String({"user"}, &user, "User required for connections");
   set.String({"pass"}, &pass, "Password required for connections");
   set.String({"auth"}, &auth_token, "Token required for connections").ConfigKey("auth_token");

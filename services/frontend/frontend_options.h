@@ -16,6 +16,7 @@ struct FrontendOptions {
   std::string auth_service;                    // auth gRPC address
   std::string server_name;
   bool jetstream = false;                      // JetStream reachable through the router
+  std::string jetstream_service;               // meridian-jetstream's gRPC address (/jsz)
   std::string user;
   std::string pass;
   std::string auth_token;

@@ -17,12 +17,14 @@
 #include "common/subjects/subject.h"
 #include "common/version/version.h"
 #include "services/frontend/core.h"
+#include "services/frontend/jetstream_monitor_client.h"
 #include "services/frontend/router_link.h"
 
 namespace meridian::frontend {
 namespace {
 
 constexpr absl::Duration kSnapshotTimeout = absl::Seconds(2);
+constexpr absl::Duration kJetStreamTimeout = absl::Seconds(5);
 
 int64_t ResidentBytes() {
   std::ifstream in("/proc/self/statm");
@@ -42,24 +44,34 @@ double CpuPercent(absl::Time start) {
   return wall > 0 ? std::round(cpu / wall * 1000.0) / 10.0 : 0;
 }
 
-// Query booleans as nats-server reads them: true/1/false/0; anything else is an error.
+// Query booleans and integers as nats-server reads them (Go's
+// strconv.ParseBool / Atoi), with its error text.
 bool ParseBool(const std::optional<std::string>& v, bool* out, std::string* error,
                absl::string_view name) {
   if (!v.has_value() || v->empty()) return true;
-  if (*v == "true" || *v == "1") *out = true;
-  else if (*v == "false" || *v == "0") *out = false;
-  else {
-    *error = absl::StrCat("Error decoding ", name, ": invalid boolean \"", *v, "\"");
-    return false;
+  for (const char* t : {"1", "t", "T", "TRUE", "true", "True"}) {
+    if (*v == t) {
+      *out = true;
+      return true;
+    }
   }
-  return true;
+  for (const char* f : {"0", "f", "F", "FALSE", "false", "False"}) {
+    if (*v == f) {
+      *out = false;
+      return true;
+    }
+  }
+  *error = absl::StrCat("Error decoding boolean for '", name, "': strconv.ParseBool: parsing \"", *v,
+                        "\": invalid syntax");
+  return false;
 }
 
 bool ParseInt(const std::optional<std::string>& v, int64_t* out, std::string* error,
               absl::string_view name) {
   if (!v.has_value() || v->empty()) return true;
   if (!absl::SimpleAtoi(*v, out)) {
-    *error = absl::StrCat("Error decoding ", name, ": not a number \"", *v, "\"");
+    *error = absl::StrCat("Error decoding int for '", name, "': strconv.Atoi: parsing \"", *v,
+                          "\": invalid syntax");
     return false;
   }
   return true;
@@ -89,6 +101,10 @@ Monitor::Monitor(Core* core, MonitorOptions options)
               [this](const http::Request& q, http::Response* r) { HandleSubsz(q, r); });
   router_.Add("/healthz", [this](const http::Request& q, http::Response* r) { HandleHealthz(q, r); });
   router_.Add("/routez", [this](const http::Request& q, http::Response* r) { HandleRoutez(q, r); });
+  router_.Add("/jsz", [this](const http::Request& q, http::Response* r) { HandleJsz(q, r); });
+  if (options_.jetstream && !options_.jetstream_service.empty()) {
+    jetstream_ = std::make_unique<JetStreamMonitorClient>(options_.jetstream_service);
+  }
 }
 
 Monitor::~Monitor() { Stop(); }
@@ -119,7 +135,7 @@ void Monitor::HandleRoot(const http::Request& req, http::Response* resp) {
   Count("/");
   std::string body = "<html><head><title>Meridian</title></head><body>\n<h1>Meridian ";
   absl::StrAppend(&body, kVersion, " (nats-server compatible v", kNatsCompatVersion, ")</h1>\n");
-  for (const char* ep : {"/varz", "/connz", "/subsz", "/healthz"}) {
+  for (const char* ep : {"/varz", "/connz", "/subsz", "/routez", "/jsz", "/healthz"}) {
     absl::StrAppend(&body, "<a href=\"", router_.PathFor(ep), "\">", ep + 1, "</a><br/>\n");
   }
   body += "</body></html>\n";
@@ -128,7 +144,7 @@ void Monitor::HandleRoot(const http::Request& req, http::Response* resp) {
   resp->body = std::move(body);
 }
 
-std::string Monitor::Varz() {
+std::string Monitor::Varz(absl::string_view jetstream) {
   const CoreOptions& o = core_->options();
   const Limits& l = o.limits;
   Core::Totals t = core_->SumStats();
@@ -169,7 +185,7 @@ std::string Monitor::Varz() {
   w.Key("leaf").BeginObject().EndObject();
   w.Key("mqtt").BeginObject().EndObject();
   w.Key("websocket").BeginObject().EndObject();
-  w.Key("jetstream").BeginObject().EndObject();
+  w.Key("jetstream").Raw(jetstream);
   w.MemberDouble("tls_timeout", 2);
   w.MemberInt("write_deadline", absl::ToInt64Nanoseconds(l.write_deadline));
   w.Member("start", json::FormatRfc3339Nano(core_->start_time()));
@@ -208,7 +224,21 @@ std::string Monitor::Varz() {
 
 void Monitor::HandleVarz(const http::Request& req, http::Response* resp) {
   Count("/varz");
-  resp->SetJson(Varz());
+  if (jetstream_ == nullptr) return resp->SetJson(Varz());
+  // Everything but the "jetstream" object now; that object from
+  // meridian-jetstream, answered when it comes (empty if it does not).
+  std::string body = Varz("\x01");
+  const size_t mark = body.find('\x01');
+  JszParams params;
+  params.varz = true;
+  jetstream_->Jsz(params, kJetStreamTimeout,
+                  [later = resp->Defer(), head = body.substr(0, mark),
+                   tail = body.substr(mark + 1)](absl::StatusOr<std::string> json) {
+                    if (!json.ok()) MLOG_WARN("/varz: JetStream did not answer: ", json.status().message());
+                    http::Response answer;
+                    answer.SetJson(absl::StrCat(head, json.ok() ? *json : "{}", tail));
+                    later.Complete(std::move(answer));
+                  });
 }
 
 void Monitor::HandleConnz(const http::Request& req, http::Response* resp) {
@@ -406,6 +436,63 @@ void Monitor::HandleRoutez(const http::Request& req, http::Response* resp) {
   w.EndArray();
   w.EndObject();
   resp->SetJson(std::move(out));
+}
+
+void Monitor::HandleJsz(const http::Request& req, http::Response* resp) {
+  Count("/jsz");
+  std::string error;
+  JszParams params;
+  bool leader_only = false;
+  if (!ParseBool(req.Param("accounts"), &params.accounts, &error, "accounts") ||
+      !ParseBool(req.Param("streams"), &params.streams, &error, "streams") ||
+      !ParseBool(req.Param("consumers"), &params.consumers, &error, "consumers") ||
+      !ParseBool(req.Param("config"), &params.config, &error, "config") ||
+      !ParseInt(req.Param("offset"), &params.offset, &error, "offset") ||
+      !ParseInt(req.Param("limit"), &params.limit, &error, "limit") ||
+      !ParseBool(req.Param("leader-only"), &leader_only, &error, "leader-only")) {
+    return resp->SetText(error, 400);
+  }
+  params.account = req.Param("acc").value_or("");
+  params.server_id = core_->options().server_id;
+  if (!options_.jetstream) {
+    // As nats-server without JetStream (a leader-only query is refused).
+    if (leader_only) return resp->SetText("filtered response: not leader", 400);
+    std::string out;
+    json::Writer w = json::Writer::Pretty(&out);
+    w.BeginObject();
+    w.Member("server_id", params.server_id);
+    w.Member("now", json::FormatRfc3339Nano(absl::Now()));
+    w.MemberBool("disabled", true);
+    w.Key("config").BeginObject().MemberInt("max_memory", 0).MemberInt("max_storage", 0).EndObject();
+    for (const char* zero : {"memory", "storage", "reserved_memory", "reserved_storage", "accounts",
+                             "ha_assets"}) {
+      w.MemberInt(zero, 0);
+    }
+    w.Key("api").BeginObject().MemberInt("total", 0).MemberInt("errors", 0).EndObject();
+    for (const char* zero : {"streams", "consumers", "messages", "bytes"}) w.MemberInt(zero, 0);
+    w.EndObject();
+    return resp->SetJson(out);
+  }
+  if (jetstream_ == nullptr) {
+    return resp->SetText(
+        "Meridian: /jsz needs the frontend's --jetstream_service (meridian-jetstream's gRPC "
+        "address); meridian-server sets it",
+        503);
+  }
+  // A standalone meridian-jetstream is its own meta leader: leader-only
+  // changes nothing.
+  jetstream_->Jsz(params, kJetStreamTimeout,
+                  [later = resp->Defer()](absl::StatusOr<std::string> json) {
+                    http::Response answer;
+                    if (json.ok()) {
+                      answer.SetJson(*std::move(json));
+                    } else {
+                      answer.SetText(absl::StrCat("JetStream service unavailable: ",
+                                                  json.status().message()),
+                                     503);
+                    }
+                    later.Complete(std::move(answer));
+                  });
 }
 
 void Monitor::HandleHealthz(const http::Request& req, http::Response* resp) {

@@ -23,11 +23,14 @@ class Server;
 namespace meridian::frontend {
 
 class Core;
+class JetStreamMonitorClient;
 
 struct MonitorOptions {
   std::string listen;     // host:port; port 0 picks one
   std::string base_path;  // http_base_path
   std::string http_host;  // for /varz
+  bool jetstream = false;         // JetStream enabled (by the launcher)
+  std::string jetstream_service;  // meridian-jetstream's gRPC address: /jsz, /varz "jetstream"
 };
 
 class Monitor {
@@ -39,8 +42,9 @@ class Monitor {
   int port() const { return port_; }
   const std::string& host() const { return host_; }
 
-  // Endpoint bodies, public for tests.
-  std::string Varz();
+  // Endpoint bodies, public for tests. `jetstream`: the value of the
+  // "jetstream" member (JSON).
+  std::string Varz(absl::string_view jetstream = "{}");
 
  private:
   void HandleVarz(const http::Request& req, http::Response* resp);
@@ -48,6 +52,7 @@ class Monitor {
   void HandleSubsz(const http::Request& req, http::Response* resp);
   void HandleHealthz(const http::Request& req, http::Response* resp);
   void HandleRoutez(const http::Request& req, http::Response* resp);
+  void HandleJsz(const http::Request& req, http::Response* resp);
   void HandleRoot(const http::Request& req, http::Response* resp);
   void Count(const std::string& path);
 
@@ -55,6 +60,7 @@ class Monitor {
   MonitorOptions options_;
   http::Router router_;
   LoopThread loop_;
+  std::unique_ptr<JetStreamMonitorClient> jetstream_;  // null without a jetstream_service
   std::unique_ptr<http::Server> server_;
   int port_ = 0;
   std::string host_;

@@ -7,6 +7,7 @@
 #include "common/daemon/daemon.h"
 #include "common/log/log.h"
 #include "services/jetstream/engine/engine.h"
+#include "services/jetstream/monitor/monitor_service.h"
 
 int main(int argc, char** argv) {
   meridian::daemon::Daemon daemon("jetstream",
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   if (o.server_name.empty()) o.server_name = daemon.common().name;
   o.server_id = daemon.id();
   std::unique_ptr<meridian::jetstream::Engine> engine;
+  // Served once the engine runs (gRPC starts after the engine, stops before it).
+  meridian::jetstream::JetStreamMonitorService monitor([&engine] { return engine.get(); });
+  daemon.AddService(&monitor);
   daemon.AddComponent(
       "engine",
       [&]() -> absl::Status {

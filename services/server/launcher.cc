@@ -243,7 +243,9 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
       int64_t http_port = i == 0 && o.http_port != -1 ? o.http_port : 0;
       fe.args.insert(fe.args.end(), {"--http_listen", absl::StrCat(o.http_host, ":", http_port)});
     }
-    if (o.jetstream) fe.args.push_back("--jetstream");
+    if (o.jetstream) {
+      fe.args.insert(fe.args.end(), {"--jetstream", "--jetstream_service", sock("jetstream")});
+    }
     // Limits and authorization go through a config file the launcher rewrites
     // on SIGHUP, so the frontends can reload them.
     fe.args.insert(fe.args.end(), {"--config", FrontendConfigPath(run_dir)});

@@ -106,14 +106,43 @@ void Engine::ScheduleSync() {
   });
 }
 
+void Engine::Post(std::function<void(Engine*)> task) {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (accepting_posts_) {
+      posted_.push_back(std::move(task));
+      woken_ = true;
+      wake_cv_.notify_one();
+      return;
+    }
+  }
+  task(nullptr);
+}
+
+void Engine::RunPosted() {
+  std::vector<std::function<void(Engine*)>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task(this);
+}
+
 void Engine::Stop() {
   if (stop_.exchange(true)) return;
+  std::vector<std::function<void(Engine*)>> unrun;
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
     woken_ = true;
     wake_cv_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    accepting_posts_ = false;
+    unrun.swap(posted_);
+  }
+  for (auto& task : unrun) task(nullptr);
   if (link_) link_->Stop();
   if (file_store_) {
     (void)file_store_->Commit();
@@ -146,6 +175,7 @@ void Engine::Turn() {
   }
   now_ns_ = absl::GetCurrentTimeNanos();
   timers_.RunDue(now_ns_);
+  RunPosted();
   // Consumers deliver what the turn stored (bounded by the outbound size).
   // A stream that could not finish (outbound full) kicks itself again.
   std::vector<Stream*> kicked;

@@ -12,8 +12,9 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,11 @@ class Engine : private PeerVisitor {
   // Any thread: waits (bounded) until the router has the service's interest
   // (so frontends started after this see JetStream at once). True if so.
   bool WaitAttached(absl::Duration timeout);
+  // Any thread: runs `task` on the engine thread at its next turn (monitoring
+  // reads engine state this way). A task the engine will never run (posted
+  // after Stop, or pending at Stop) is called with nullptr instead, on the
+  // posting or the stopping thread.
+  void Post(std::function<void(Engine*)> task);
 
   // ----- for streams, consumers and the API (engine thread) -----
   // Queues a message for the router; `deliver_as` is the subject the client
@@ -84,6 +90,7 @@ class Engine : private PeerVisitor {
   // Streams that mirror or source `origin` pull what it stored.
   void KickDependents(std::string_view origin);
 
+  ApiHandler& api() { return *api_; }
   Store* store_for(bool memory) { return memory ? memory_store_.get() : file_store_.get(); }
   const EngineOptions& options() const { return options_; }
   EngineStats& stats() { return stats_; }
@@ -111,6 +118,7 @@ class Engine : private PeerVisitor {
   absl::Status LoadStreams(Store* store);
   void Run();
   void Turn();
+  void RunPosted();
   void Flush();
   void ScheduleSync();
   std::vector<std::string> InterestSubjects() const;
@@ -136,6 +144,8 @@ class Engine : private PeerVisitor {
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
   bool woken_ = false;
+  std::vector<std::function<void(Engine*)>> posted_;  // under wake_mu_
+  bool accepting_posts_ = true;                       // under wake_mu_
   std::mutex attached_mu_;
   std::condition_variable attached_cv_;
   bool attached_ = false;  // under attached_mu_: interest sent once
