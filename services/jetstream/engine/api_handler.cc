@@ -13,6 +13,7 @@
 #include "services/jetstream/api/consumer_config.h"
 #include "services/jetstream/api/requests.h"
 #include "services/jetstream/api/responses.h"
+#include "services/jetstream/engine/advisories.h"
 #include "services/jetstream/engine/consumer.h"
 #include "services/jetstream/engine/engine.h"
 #include "services/jetstream/engine/headers.h"
@@ -53,8 +54,9 @@ std::optional<api::ApiError> UnsupportedStreamOption(const api::StreamConfig& cf
 
 }  // namespace
 
-void ApiHandler::Reply(std::string_view to, const std::string& json) {
+void ApiHandler::Reply(std::string_view to, const std::string& json, bool audit) {
   if (!to.empty()) engine_->Send(to, {}, {}, json);
+  if (audit && request_ != nullptr) advisory::PublishApiAudit(engine_, *request_, json);
 }
 
 api::StreamInfo ApiHandler::StreamInfoOf(Stream* stream) {
@@ -106,6 +108,12 @@ api::ConsumerInfo ApiHandler::ConsumerInfoOf(Stream* stream, Consumer* c) {
 }
 
 void ApiHandler::Handle(const router::PackedMessage& msg) {
+  request_ = &msg;
+  Dispatch(msg);
+  request_ = nullptr;
+}
+
+void ApiHandler::Dispatch(const router::PackedMessage& msg) {
   ++engine_->stats().api_requests;
   std::string_view rest = msg.subject.substr(8);  // after "$JS.API."
   std::vector<std::string_view> t = SplitTokens(rest);
@@ -239,6 +247,7 @@ void ApiHandler::StreamCreate(const router::PackedMessage& msg, std::string_view
   }
   Stream* s = stream->get();
   engine_->AddStream(std::move(*stream));
+  advisory::PublishStreamAction(engine_, s->name(), advisory::Action::kCreate);
   Reply(msg.reply, api::StreamCreateResponse(StreamInfoOf(s), true));
 }
 
@@ -394,7 +403,7 @@ void ApiHandler::StreamMsgGet(const router::PackedMessage& msg, std::string_view
   out.hdrs = m.headers;
   out.data = m.data;
   out.time = absl::FromUnixNanos(m.ts_ns);
-  Reply(msg.reply, api::StreamMsgGetResponse(out));
+  Reply(msg.reply, api::StreamMsgGetResponse(out), /*audit=*/false);  // as nats-server 2.9.10
 }
 
 void ApiHandler::StreamMsgDelete(const router::PackedMessage& msg, std::string_view name) {
@@ -472,13 +481,6 @@ void ApiHandler::ConsumerCreate(const router::PackedMessage& msg) {
   if (req->pedantic) {
     return fail(api::Make(ErrorId::JSPedanticErrF, "not supported by meridian-jetstream yet"));
   }
-  if (!cfg.sample_freq.empty()) {
-    // Ack sampling publishes advisories ($JS.EVENT.METRIC...), which this
-    // service does not emit yet.
-    return fail(api::Make(ErrorId::JSConsumerCreateErrF,
-                          "sample_freq (ack sampling advisories) is not supported by "
-                          "meridian-jetstream yet"));
-  }
   if (cfg.priority_policy != api::PriorityPolicy::kNone || !cfg.priority_groups.empty()) {
     return fail(api::Make(ErrorId::JSConsumerCreateErrF,
                           "priority groups are not supported by meridian-jetstream yet"));
@@ -527,6 +529,7 @@ void ApiHandler::ConsumerCreate(const router::PackedMessage& msg) {
     return fail(api::Make(ErrorId::JSConsumerCreateErrF, std::string(consumer.status().message())));
   }
   Consumer* c = consumer->get();
+  advisory::PublishConsumerAction(engine_, stream->name(), c->name(), advisory::Action::kCreate);
   // The response goes out before the first delivery (same turn, earlier).
   Reply(msg.reply, api::ConsumerCreateResponse(ConsumerInfoOf(stream, c)));
   stream->AddConsumer(std::move(*consumer));

@@ -1,6 +1,7 @@
 // The $JS.API request/reply API (and the $JS.ACK / $JS.FC subjects) on top
 // of the engine: parses requests with services/jetstream/api, applies them
-// to streams and consumers, answers with nats-server's JSON.
+// to streams and consumers, answers with nats-server's JSON, and publishes
+// the API audit and stream/consumer create advisories (advisories.h).
 //
 // Thread: the engine thread.
 #pragma once
@@ -29,7 +30,11 @@ class ApiHandler {
   api::ConsumerInfo ConsumerInfoOf(Stream* stream, Consumer* consumer);
 
  private:
-  void Reply(std::string_view to, const std::string& json);
+  // Answers the request being handled; with `audit`, the answer also goes
+  // out as a $JS.EVENT.ADVISORY.API audit (when someone listens), as
+  // nats-server audits every API answer except a successful STREAM.MSG.GET.
+  void Reply(std::string_view to, const std::string& json, bool audit = true);
+  void Dispatch(const router::PackedMessage& msg);
   void AccountInfo(const router::PackedMessage& msg);
   void StreamCreate(const router::PackedMessage& msg, std::string_view name);
   void StreamUpdate(const router::PackedMessage& msg, std::string_view name);
@@ -50,6 +55,8 @@ class ApiHandler {
   api::StreamCheckContext StreamContext();
 
   Engine* engine_;
+  // The $JS.API request Handle() is answering (for the audit), else null.
+  const router::PackedMessage* request_ = nullptr;
 };
 
 }  // namespace meridian::jetstream

@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/subjects/subject.h"
 #include "services/jetstream/api/requests.h"
+#include "services/jetstream/engine/advisories.h"
 #include "services/jetstream/engine/engine.h"
 #include "services/jetstream/engine/headers.h"
 #include "services/jetstream/engine/stream.h"
@@ -40,6 +41,7 @@ std::string RandomToken(int n) {
 Consumer::Consumer(Stream* stream, api::ConsumerConfig config, int64_t created_ns)
     : stream_(stream), config_(std::move(config)), created_ns_(created_ns) {
   filters_ = config_.Filters();
+  sample_percent_ = advisory::ParseSampleFrequency(config_.sample_freq);
   last_active_ns_ = created_ns;
 }
 
@@ -149,6 +151,7 @@ bool Consumer::push_bound() {
 void Consumer::Update(api::ConsumerConfig config) {
   config_ = std::move(config);
   filters_ = config_.Filters();
+  sample_percent_ = advisory::ParseSampleFrequency(config_.sample_freq);
   num_pending_valid_ = false;
   dirty_ = true;
   ArmHeartbeat();
@@ -207,6 +210,17 @@ bool Consumer::NextMessage(StoredMessage* m, bool* redelivery) {
     StreamSeq seq = *redeliver_.begin();
     redeliver_.erase(redeliver_.begin());
     if (pending_.count(seq) == 0) continue;
+    if (config_.max_deliver > 0) {
+      // Delivered max_deliver times already (a NAK asked for more): it
+      // leaves the pending list with the advisory, as nats-server does when
+      // it would redeliver such a message.
+      const uint64_t dc = DeliveryCount(seq);
+      if (dc >= static_cast<uint64_t>(config_.max_deliver)) {
+        DropMaxDelivered(seq, dc);
+        UpdateAckFloor();
+        continue;
+      }
+    }
     if (store->Load(seq, m).ok()) {
       *redelivery = true;
       return true;
@@ -407,8 +421,9 @@ void Consumer::OnAckTimer() {
       auto dc = delivery_counts_.find(it->first);
       const uint64_t n = dc == delivery_counts_.end() ? 1 : dc->second;
       if (n >= static_cast<uint64_t>(config_.max_deliver) && it->second.ts_ns + AckWaitFor(n) <= now) {
-        it = pending_.erase(it);
-        dirty_ = true;
+        const StreamSeq seq = it->first;
+        ++it;
+        DropMaxDelivered(seq, n);
       } else {
         ++it;
       }
@@ -417,6 +432,23 @@ void Consumer::OnAckTimer() {
   }
   ArmAckTimer();
   if (any) stream_->engine()->Kick(stream_);
+}
+
+uint64_t Consumer::DeliveryCount(StreamSeq seq) const {
+  auto it = delivery_counts_.find(seq);
+  return it == delivery_counts_.end() ? 1 : it->second;
+}
+
+void Consumer::DropMaxDelivered(StreamSeq seq, uint64_t deliveries) {
+  pending_.erase(seq);
+  redeliver_.erase(seq);
+  dirty_ = true;
+  advisory::Delivery d;
+  d.stream = stream_->name();
+  d.consumer = name();
+  d.stream_seq = seq;
+  d.deliveries = deliveries;
+  advisory::PublishMaxDeliveries(stream_->engine(), d);
 }
 
 void Consumer::UpdateAckFloor() {
@@ -471,13 +503,35 @@ void Consumer::OnAck(StreamSeq sseq, uint64_t cseq, uint64_t delivery_count,
   last_active_ns_ = engine->now_ns();
   const api::AckPayload ack = api::ParseAckPayload(absl::string_view(payload.data(), payload.size()));
   const api::AckKind kind = ack.kind;
+  advisory::Delivery d;  // the ack subject's numbers, as nats-server reports them
+  d.stream = stream_->name();
+  d.consumer = name();
+  d.consumer_seq = cseq;
+  d.stream_seq = sseq;
+  d.deliveries = delivery_count;
   switch (kind) {
     case api::AckKind::kAck:
     case api::AckKind::kNext:
-    case api::AckKind::kTerm:
+      if (config_.ack_policy == api::AckPolicy::kExplicit &&
+          advisory::ShouldSample(sample_percent_)) {
+        // Ack latency since the (last) delivery of a message still pending.
+        if (auto it = pending_.find(sseq); it != pending_.end()) {
+          advisory::PublishAckMetric(engine, d, engine->now_ns() - it->second.ts_ns);
+        }
+      }
       AckOne(sseq, cseq);
       break;
+    case api::AckKind::kTerm:
+      AckOne(sseq, cseq);
+      advisory::PublishTerminated(engine, d, ack.term_reason);
+      break;
     case api::AckKind::kNak:
+      // nats-server announces a NAK of a delivery above the ack floor that
+      // is still pending (or of any delivery when nothing is pending).
+      if (cseq > ack_floor_.consumer_seq && cseq <= delivered_.consumer_seq &&
+          (pending_.empty() || pending_.count(sseq) > 0)) {
+        advisory::PublishNak(engine, d);
+      }
       if (pending_.count(sseq) > 0) {
         if (ack.nak_delay.has_value() && ack.nak_delay->ns > 0) {
           pending_[sseq].ts_ns = engine->now_ns() + ack.nak_delay->ns - AckWaitFor(delivery_count);

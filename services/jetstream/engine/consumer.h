@@ -120,6 +120,10 @@ class Consumer {
   void Acked(StreamSeq sseq);
   void AckOne(StreamSeq sseq, uint64_t dseq);
   void UpdateAckFloor();
+  uint64_t DeliveryCount(StreamSeq seq) const;
+  // A message delivered max_deliver times leaves the pending list; the
+  // MAX_DELIVERIES advisory says so.
+  void DropMaxDelivered(StreamSeq seq, uint64_t deliveries);
   // A status message; with `request` it carries what the request had left
   // (Nats-Pending-Messages / -Bytes), which clients count down.
   void SendStatus(std::string_view to, int code, std::string_view text,
@@ -129,6 +133,7 @@ class Consumer {
   Stream* stream_;
   api::ConsumerConfig config_;
   std::vector<std::string> filters_;
+  int sample_percent_ = 0;  // sample_freq: acks published as metrics, in percent
   int64_t created_ns_;
   int64_t last_active_ns_ = 0;
 

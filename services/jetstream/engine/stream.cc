@@ -13,6 +13,7 @@
 #include "services/jetstream/api/errors.h"
 #include "services/jetstream/api/responses.h"
 #include "services/jetstream/engine/subject_transform.h"
+#include "services/jetstream/engine/advisories.h"
 #include "services/jetstream/engine/consumer.h"
 #include "services/jetstream/engine/engine.h"
 #include "services/jetstream/engine/headers.h"
@@ -169,12 +170,18 @@ absl::Status Stream::Update(api::StreamConfig config) {
   ScheduleAgeTimer();
   for (auto& [n, c] : consumers_) c->OnRemoved();
   engine_->Kick(this);
+  advisory::PublishStreamAction(engine_, config_.name, advisory::Action::kModify);
   return absl::OkStatus();
 }
 
 absl::Status Stream::Destroy() {
-  for (auto& [n, c] : consumers_) c->Shutdown();
+  // As nats-server: each consumer's delete advisory, then the stream's.
+  for (auto& [n, c] : consumers_) {
+    c->Shutdown();
+    advisory::PublishConsumerAction(engine_, config_.name, n, advisory::Action::kDelete);
+  }
   consumers_.clear();
+  advisory::PublishStreamAction(engine_, config_.name, advisory::Action::kDelete);
   const bool memory = config_.storage == api::StorageType::kMemory;
   return engine_->store_for(memory)->Delete(config_.name);
 }
@@ -543,6 +550,7 @@ void Stream::RemoveConsumer(std::string_view name) {
   auto it = consumers_.find(name);
   if (it == consumers_.end()) return;
   it->second->Shutdown();
+  advisory::PublishConsumerAction(engine_, config_.name, name, advisory::Action::kDelete);
   (void)store_->DeleteConsumer(name);
   consumers_.erase(it);
   // Interest retention: messages only the removed consumer held go now.

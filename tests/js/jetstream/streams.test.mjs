@@ -837,12 +837,6 @@ test("[meridian] options not supported yet are refused by name, never ignored", 
   assertRawError(r, 10052, 500, "mirror_direct");
   assert.match(r.error.description, /mirror_direct is not supported/);
   await jsm.streams.add({ name, subjects: [`${name}.>`] });
-  r = await apiRequest(nc, `$JS.API.CONSUMER.CREATE.${name}.s`, {
-    stream_name: name,
-    config: { name: "s", ack_policy: "explicit", sample_freq: "100%" },
-  });
-  assertRawError(r, 10012, 500, "sample_freq");
-  assert.match(r.error.description, /sample_freq .* not supported/);
   r = await apiRequest(nc, `$JS.API.CONSUMER.CREATE.${name}.p`, {
     stream_name: name,
     config: { name: "p", ack_policy: "explicit" },
