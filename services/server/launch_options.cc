@@ -26,16 +26,15 @@ constexpr std::array<absl::string_view, 3> kUnsupportedFlags2 = {"no_advertise",
                                                                  "help_tls"};
 
 // nats-server configuration keys Meridian does not support yet.
-constexpr std::array<absl::string_view, 39> kUnsupportedKeys = {
+constexpr std::array<absl::string_view, 36> kUnsupportedKeys = {
     "accounts", "nkeys", "users",
     "gateway", "leafnodes", "leaf", "mqtt", "websocket", "ws", "tls", "operator", "operators",
     "trusted", "trusted_keys", "resolver", "resolver_preload", "system_account", "system",
-    "no_auth_user", "max_payload",
-    "write_deadline",
+    "no_auth_user",
     "client_advertise", "https_port", "https",
     "syslog", "remote_syslog", "logtime", "logfile_size_limit", "max_traced_msg_len",
     "connect_error_reports", "reconnect_error_reports", "default_js_domain", "mappings",
-    "server_tags", "accounts_resolver", "http_base_path", "disable_sublist_cache",
+    "server_tags", "accounts_resolver", "disable_sublist_cache",
     "no_header_support", "no_fast_producer_stall"};
 
 // Keys of nats-server's cluster block Meridian does not support yet.
@@ -318,6 +317,9 @@ absl::Status ApplyOtherKeys(const std::vector<const conf::Value::Entry*>& entrie
       s = SplitListen(value, &host, &port);
       o.http_host = host;
       if (s.ok() && !flags.WasSetByFlag("http_port")) o.http_port = port;
+    } else if (key == "http_base_path") {
+      if (!value.is_string()) s = conf::ErrorAt(value, "http_base_path expects a string");
+      else o.http_base_path = value.as_string();
     } else if (key == "jetstream") {
       if (value.is_bool()) {
         if (!flags.WasSetByFlag("jetstream")) o.jetstream = value.as_bool();

@@ -19,6 +19,7 @@ struct LaunchOptions {
   int64_t port = 4222;           // -1: random
   std::string http_host;         // default: host
   int64_t http_port = 0;         // 0: monitoring off; -1: random
+  std::string http_base_path;    // prefix of every monitoring path (config file only)
   std::string server_name;
   std::string config_file;
   std::string pid_file;

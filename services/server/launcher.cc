@@ -242,6 +242,9 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
       // Frontend 0 gets the monitoring port; the others an OS-chosen one.
       int64_t http_port = i == 0 && o.http_port != -1 ? o.http_port : 0;
       fe.args.insert(fe.args.end(), {"--http_listen", absl::StrCat(o.http_host, ":", http_port)});
+      if (!o.http_base_path.empty()) {
+        fe.args.insert(fe.args.end(), {"--http_base_path", o.http_base_path});
+      }
     }
     if (o.jetstream) {
       fe.args.insert(fe.args.end(), {"--jetstream", "--jetstream_service", sock("jetstream")});

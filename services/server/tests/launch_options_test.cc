@@ -74,9 +74,13 @@ TEST(LaunchOptionsTest, ConfigFileAndFlagsWin) {
       "server_name: \"from-file\"\n"
       "debug: true\n"
       "jetstream {\n  store_dir: /tmp/js\n  max_memory_store: 1GB\n  max_file_store: 10G\n}\n"
-      "authorization { user: alice, password: secret }\n");
+      "authorization { user: alice, password: secret }\n"
+      "http_base_path: /mon\n"
+      "max_payload: 2MB\n");
   auto o = Parse({"-c", path.c_str(), "-p", "4999"});
   ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->http_base_path, "/mon");
+  EXPECT_EQ(o->limits.max_payload, 2 * 1024 * 1024);
   EXPECT_EQ(o->host, "127.0.0.1");
   EXPECT_EQ(o->port, 4999);
   EXPECT_EQ(o->http_port, 8444);
