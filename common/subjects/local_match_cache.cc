@@ -39,6 +39,11 @@ const MatchResult& LocalMatchCache::Match(std::string_view subject) {
     Clear();
     generation_ = generation;
   }
+  if (!admission_.Admit(subject)) {
+    // Not cached (yet): kept alive until Quiesce like a retired entry.
+    retired_.push_back(std::move(result));
+    return *retired_.back();
+  }
   if (entries_.size() >= max_entries_) {
     size_t n = 0;
     for (auto it = entries_.begin(); it != entries_.end() && n < prune_count_;

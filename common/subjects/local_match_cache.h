@@ -3,6 +3,9 @@
 // the Sublist generation and one local hash lookup; any Insert/Remove on
 // the Sublist changes the generation and empties this cache at its next use.
 //
+// A subject is cached on its second recent miss (admission.h): unique
+// subjects (reply inboxes) are matched, held until Quiesce() and dropped.
+//
 // Threading: not thread-safe; one per loop (per account sublist).
 #ifndef MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
 #define MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
@@ -13,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/subjects/admission.h"
 #include "common/subjects/sublist.h"
 
 namespace meridian::subjects {
@@ -49,6 +53,7 @@ class LocalMatchCache {
   const size_t prune_count_;
   uint64_t generation_;
   internal::StringMap<MatchResultPtr> entries_;
+  internal::SecondMissAdmission admission_;
   std::vector<MatchResultPtr> retired_;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;

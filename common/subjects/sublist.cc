@@ -273,6 +273,11 @@ MatchResultPtr Sublist::Match(std::string_view subject, uint64_t* generation) {
         if (generation != nullptr) *generation = this->generation();
         return it->second;
       }
+      if (options_.cache_second_miss && !admission_.Admit(subject)) {
+        // First miss: answer without caching (and without the writer lock).
+        if (generation != nullptr) *generation = this->generation();
+        return MatchLocked(subject);
+      }
     } else {
       if (generation != nullptr) *generation = this->generation();
       return MatchLocked(subject);

@@ -34,6 +34,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "common/subjects/admission.h"
 
 namespace meridian::subjects {
 
@@ -119,6 +120,10 @@ struct SublistOptions {
   // cache_sweep entries, dropping arbitrary ones (nats-server: 1024 / 256).
   size_t cache_max = 1024;
   size_t cache_sweep = 256;
+  // Cache a subject only on its second recent miss (admission.h), so unique
+  // subjects (reply inboxes) never enter it. Off: every miss is cached, as
+  // nats-server does.
+  bool cache_second_miss = true;
 };
 
 class Sublist {
@@ -204,6 +209,7 @@ class Sublist {
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> matches_{0};
   std::atomic<uint64_t> cache_hits_{0};
+  internal::SecondMissAdmission admission_;
 };
 
 }  // namespace meridian::subjects

@@ -160,6 +160,8 @@ TEST(SublistTest, CacheIsUpdatedOnInsertAndRemove) {
   Subs subs;
   Subscription* a = subs.Make("foo.bar");
   ASSERT_EQ(sl.Insert(a), SublistError::kOk);
+  sl.Match("foo.bar");  // a first miss is not cached
+  EXPECT_EQ(sl.CacheCount(), 0u);
   MatchResultPtr before = sl.Match("foo.bar");
   EXPECT_EQ(sl.CacheCount(), 1u);
   EXPECT_EQ(sl.Match("foo.bar"), before);  // served from the cache
@@ -211,6 +213,7 @@ TEST(SublistTest, CacheIsBoundedBySweep) {
   size_t max_seen = 0;
   for (int i = 0; i < 5000; ++i) {
     sl.Match("load." + std::to_string(i));
+    sl.Match("load." + std::to_string(i));  // cached on its second miss
     max_seen = std::max(max_seen, sl.CacheCount());
   }
   EXPECT_LE(max_seen, 1024u);
@@ -266,7 +269,9 @@ TEST(SublistTest, HasInterest) {
 }
 
 TEST(SublistTest, StatsMatchSubszFields) {
-  Sublist sl;
+  SublistOptions options;
+  options.cache_second_miss = false;  // nats-server's caching, for its numbers
+  Sublist sl(options);
   Subs subs;
   ASSERT_EQ(sl.Insert(subs.Make("s.a")), SublistError::kOk);
   ASSERT_EQ(sl.Insert(subs.Make("s.*")), SublistError::kOk);
@@ -322,8 +327,10 @@ TEST(SublistTest, CacheHitsDoNotAllocate) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_EQ(sl.Insert(subs.Make("a.b", i % 2 ? "q" : "")), SublistError::kOk);
   }
-  sl.Match("a.b");
-  sl.Match("nobody.home");
+  for (int i = 0; i < 2; ++i) {  // cached on the second miss
+    sl.Match("a.b");
+    sl.Match("nobody.home");
+  }
   {
     AllocCounter allocs;
     for (int i = 0; i < 100; ++i) {
@@ -336,6 +343,8 @@ TEST(SublistTest, CacheHitsDoNotAllocate) {
   }
   LocalMatchCache l1(&sl);
   l1.Match("a.b");
+  l1.Match("a.b");
+  l1.Quiesce();
   {
     AllocCounter allocs;
     for (int i = 0; i < 100; ++i) ASSERT_EQ(l1.Match("a.b").fanout(), 6u);
@@ -349,17 +358,56 @@ TEST(LocalMatchCacheTest, HitsAndInvalidation) {
   Subscription* a = subs.Make("a.*");
   ASSERT_EQ(sl.Insert(a), SublistError::kOk);
   LocalMatchCache l1(&sl);
-  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));
+  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));  // miss, not cached
+  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));  // miss, cached
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));
   EXPECT_EQ(l1.hits(), 1u);
-  EXPECT_EQ(l1.misses(), 1u);
+  EXPECT_EQ(l1.misses(), 2u);
   Subscription* b = subs.Make("a.b");
   ASSERT_EQ(sl.Insert(b), SublistError::kOk);
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a, b}));
-  EXPECT_EQ(l1.misses(), 2u);
+  EXPECT_EQ(l1.misses(), 3u);
   ASSERT_EQ(sl.Remove(a), SublistError::kOk);
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{b}));
   EXPECT_EQ(l1.size(), 1u);
+}
+
+TEST(SublistTest, UniqueSubjectsNeverEnterTheCache) {
+  Sublist sl;
+  Subs subs;
+  Subscription* inbox = subs.Make("_INBOX.>");
+  ASSERT_EQ(sl.Insert(inbox), SublistError::kOk);
+  LocalMatchCache l1(&sl);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string reply = "_INBOX.abc." + std::to_string(i);
+    EXPECT_EQ(Plain(*sl.Match(reply)), (std::set<Subscription*>{inbox}));
+    EXPECT_EQ(Plain(l1.Match(reply + ".l1")), (std::set<Subscription*>{inbox}));
+  }
+  EXPECT_EQ(sl.CacheCount(), 0u);
+  EXPECT_EQ(l1.size(), 0u);
+  EXPECT_EQ(l1.misses(), 5000u);
+  l1.Quiesce();
+  // A subject seen again soon is cached from its second miss on, in both.
+  sl.Match("_INBOX.again");
+  EXPECT_EQ(sl.CacheCount(), 0u);
+  sl.Match("_INBOX.again");
+  EXPECT_EQ(sl.CacheCount(), 1u);
+  l1.Match("_INBOX.again.l1");
+  l1.Match("_INBOX.again.l1");
+  EXPECT_EQ(l1.size(), 1u);
+  EXPECT_EQ(l1.hits(), 0u);
+  l1.Match("_INBOX.again.l1");
+  EXPECT_EQ(l1.hits(), 1u);
+}
+
+TEST(SublistTest, EveryMissIsCachedWithoutSecondMissAdmission) {
+  SublistOptions options;
+  options.cache_second_miss = false;
+  Sublist sl(options);
+  Subs subs;
+  ASSERT_EQ(sl.Insert(subs.Make("a.*")), SublistError::kOk);
+  sl.Match("a.b");
+  EXPECT_EQ(sl.CacheCount(), 1u);
 }
 
 TEST(LocalMatchCacheTest, ResultsSurviveUntilQuiesce) {
