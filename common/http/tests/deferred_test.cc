@@ -15,13 +15,11 @@ namespace meridian::http {
 namespace {
 
 using testing::Client;
+using testing::Get;
 using testing::HttpResponse;
 using testing::LoopThread;
 using testing::WaitFor;
 
-std::string Get(absl::string_view target, absl::string_view extra = "") {
-  return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: localhost\r\n", extra, "\r\n");
-}
 
 Response Text(std::string body) {
   Response r;

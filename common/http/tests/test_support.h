@@ -24,6 +24,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
@@ -99,6 +100,11 @@ class LoopThread {
 };
 
 // Polls `cond` until true or the deadline passes.
+// A GET request line and headers (`extra`: more header lines, CRLF-ended).
+inline std::string Get(absl::string_view target, absl::string_view extra = "") {
+  return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: localhost\r\n", extra, "\r\n");
+}
+
 inline bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout =
                                                            std::chrono::milliseconds(5000)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

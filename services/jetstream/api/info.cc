@@ -112,19 +112,7 @@ void WriteStreamSourceInfoMembers(json::Writer& w, const StreamSourceInfo& s) {
   }
 }
 
-void WriteStreamInfoMembers(json::Writer& w, const StreamInfo& info) {
-  w.Key("config");
-  WriteStreamConfig(w, info.config);
-  WriteTime(w, "created", info.created);
-  w.Key("state").BeginObject();
-  WriteStreamStateMembers(w, info.state);
-  w.EndObject();
-  if (!info.domain.empty()) w.Member("domain", info.domain);
-  if (info.cluster) {
-    w.Key("cluster").BeginObject();
-    WriteClusterInfoMembers(w, *info.cluster);
-    w.EndObject();
-  }
+void WriteStreamSourcingMembers(json::Writer& w, const StreamInfo& info) {
   if (info.mirror) {
     w.Key("mirror").BeginObject();
     WriteStreamSourceInfoMembers(w, *info.mirror);
@@ -139,6 +127,22 @@ void WriteStreamInfoMembers(json::Writer& w, const StreamInfo& info) {
     }
     w.EndArray();
   }
+}
+
+void WriteStreamInfoMembers(json::Writer& w, const StreamInfo& info) {
+  w.Key("config");
+  WriteStreamConfig(w, info.config);
+  WriteTime(w, "created", info.created);
+  w.Key("state").BeginObject();
+  WriteStreamStateMembers(w, info.state);
+  w.EndObject();
+  if (!info.domain.empty()) w.Member("domain", info.domain);
+  if (info.cluster) {
+    w.Key("cluster").BeginObject();
+    WriteClusterInfoMembers(w, *info.cluster);
+    w.EndObject();
+  }
+  WriteStreamSourcingMembers(w, info);
   if (!info.alternates.empty()) {
     w.Key("alternates").BeginArray();
     for (const auto& a : info.alternates) {

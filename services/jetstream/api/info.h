@@ -176,6 +176,9 @@ inline constexpr int64_t kMaxSubjectDetails = 100000;  // JSMaxSubjectDetails
 void WriteStreamStateMembers(json::Writer& w, const StreamState& s);
 void WriteClusterInfoMembers(json::Writer& w, const ClusterInfo& c);
 void WriteStreamSourceInfoMembers(json::Writer& w, const StreamSourceInfo& s);
+// "mirror" and "sources" (each omitempty), as StreamInfo and /jsz's
+// StreamDetail write them.
+void WriteStreamSourcingMembers(json::Writer& w, const StreamInfo& info);
 void WriteStreamInfoMembers(json::Writer& w, const StreamInfo& info);
 void WriteSequenceInfoMembers(json::Writer& w, const SequenceInfo& s);
 void WriteConsumerInfoMembers(json::Writer& w, const ConsumerInfo& info);

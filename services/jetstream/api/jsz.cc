@@ -56,20 +56,7 @@ void WriteStreamDetail(json::Writer& w, const StreamDetail& d) {
     }
     w.EndArray();
   }
-  if (info.mirror) {
-    w.Key("mirror").BeginObject();
-    WriteStreamSourceInfoMembers(w, *info.mirror);
-    w.EndObject();
-  }
-  if (!info.sources.empty()) {
-    w.Key("sources").BeginArray();
-    for (const StreamSourceInfo& s : info.sources) {
-      w.BeginObject();
-      WriteStreamSourceInfoMembers(w, s);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  WriteStreamSourcingMembers(w, info);
   w.EndObject();
 }
 
