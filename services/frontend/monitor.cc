@@ -25,6 +25,8 @@ namespace {
 
 constexpr absl::Duration kSnapshotTimeout = absl::Seconds(2);
 constexpr absl::Duration kJetStreamTimeout = absl::Seconds(5);
+// Kubernetes probes wait a second or a few: answer within that.
+constexpr absl::Duration kHealthTimeout = absl::Seconds(1);
 
 int64_t ResidentBytes() {
   std::ifstream in("/proc/self/statm");
@@ -497,12 +499,43 @@ void Monitor::HandleJsz(const http::Request& req, http::Response* resp) {
 
 void Monitor::HandleHealthz(const http::Request& req, http::Response* resp) {
   Count("/healthz");
-  bool js_only = req.HasParam("js-enabled-only") || req.HasParam("js-enabled");
-  if (js_only && !core_->options().jetstream) {
-    resp->SetJson("{\"status\":\"unavailable\",\"error\":\"JetStream not enabled\"}", 503);
-    return;
+  std::string error;
+  bool js_enabled = false, js_enabled_only = false, js_server_only = false;
+  if (!ParseBool(req.Param("js-enabled"), &js_enabled, &error, "js-enabled") ||
+      !ParseBool(req.Param("js-enabled-only"), &js_enabled_only, &error, "js-enabled-only") ||
+      !ParseBool(req.Param("js-server-only"), &js_server_only, &error, "js-server-only")) {
+    return resp->SetText(error, 400);
   }
-  resp->SetJson("{\"status\":\"ok\"}");
+  if (!core_->options().jetstream) {
+    if (js_enabled || js_enabled_only) {
+      return resp->SetJson("{\"status\":\"unavailable\",\"error\":\"JetStream not enabled\"}", 503);
+    }
+    return resp->SetJson("{\"status\":\"ok\"}");
+  }
+  // A frontend run alone with --jetstream has no service to ask.
+  if (jetstream_ == nullptr) return resp->SetJson("{\"status\":\"ok\"}");
+  // JetStream is enabled: healthy only if meridian-jetstream answers (its
+  // engine thread does), as nats-server checks that its JetStream runs.
+  // Standalone, there are no meta group or replicated assets to check
+  // further (js-server-only changes nothing).
+  JszParams params;
+  params.varz = true;
+  jetstream_->Jsz(params, kHealthTimeout, [later = resp->Defer()](absl::StatusOr<std::string> json) {
+    http::Response answer;
+    if (json.ok()) {
+      answer.SetJson("{\"status\":\"ok\"}");
+    } else {
+      std::string body;
+      json::Writer w = json::Writer::Compact(&body);
+      w.BeginObject().Member("status", "unavailable");
+      w.Member("error", absl::StrCat("JetStream not enabled: meridian-jetstream did not answer (",
+                                     json.status().message(), ")"));
+      w.EndObject();
+      MLOG_WARN("Healthcheck failed: ", body);
+      answer.SetJson(std::move(body), 503);
+    }
+    later.Complete(std::move(answer));
+  });
 }
 
 }  // namespace meridian::frontend

@@ -5,8 +5,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { startServer } from "../lib/server.mjs";
-import { Clients, withTimeout } from "../lib/util.mjs";
+import { execFileSync } from "node:child_process";
+import { isMeridianBinary, startServer } from "../lib/server.mjs";
+import { Clients, waitFor, withTimeout } from "../lib/util.mjs";
 import { startJetStreamServer, uniqName } from "../lib/jetstream.mjs";
 
 const T = { timeout: 30_000 };
@@ -130,6 +131,64 @@ test("GET /varz: the jetstream object has config and stats", T, async () => {
   assert.equal(varz.jetstream.config.store_dir, `${srv.storeDir}/jetstream`);
   assert.equal(typeof varz.jetstream.stats.api.total, "number");
   assert.equal(varz.jetstream.stats.accounts, 1);
+});
+
+test("GET /healthz with JetStream: ok, with every option; bad values 400", T, async () => {
+  for (const q of ["", "?js-enabled-only=true", "?js-server-only=true", "?js-enabled-only=false"]) {
+    const h = await get(srv, `/healthz${q}`);
+    assert.equal(h.status, 200, `${q}: ${h.body}`);
+    assert.deepEqual(h.json(), { status: "ok" }, q);
+  }
+  const bad = await get(srv, "/healthz?js-enabled-only=maybe");
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body, `Error decoding boolean for 'js-enabled-only': strconv.ParseBool: parsing "maybe": invalid syntax`);
+});
+
+test("[meridian] meridian-jetstream killed: /healthz 503 until the launcher restarts it", T, async (t) => {
+  if (!isMeridianBinary()) {
+    t.skip("Meridian's JetStream runs in its own process");
+    return;
+  }
+  const own = await startJetStreamServer();
+  try {
+    const jsPid = () => {
+      try {
+        return Number(execFileSync("pgrep", ["-P", String(own.pid), "-f", "meridian-jetstream"]).toString().trim());
+      } catch {
+        return 0;
+      }
+    };
+    const first = jsPid();
+    assert.ok(first > 0, "meridian-jetstream runs under the launcher");
+    assert.equal((await get(own, "/healthz")).status, 200);
+    process.kill(first, "SIGKILL");
+    let down;
+    await waitFor(async () => (down = await get(own, "/healthz")).status === 503, {
+      timeout: 10_000,
+      interval: 20,
+      label: "/healthz reports JetStream down",
+      describe: () => down?.body,
+    }).catch((err) => {
+      // The launcher may have restarted it before the first probe: then it must be a new process.
+      if (jsPid() === first || jsPid() === 0) throw err;
+      down = null;
+    });
+    if (down) {
+      assert.equal(down.json().status, "unavailable");
+      assert.match(down.json().error, /^JetStream not enabled: meridian-jetstream did not answer/);
+    }
+    let up;
+    await waitFor(async () => (up = await get(own, "/healthz")).status === 200, {
+      timeout: 20_000,
+      interval: 50,
+      label: "/healthz ok again after the restart",
+      describe: () => up?.body,
+    });
+    assert.notEqual(jsPid(), first, "a new meridian-jetstream");
+    assert.equal((await get(own, "/jsz")).json().disabled, undefined);
+  } finally {
+    await own.dispose();
+  }
 });
 
 test("GET /jsz without JetStream: disabled, and leader-only refused", T, async () => {
