@@ -59,7 +59,7 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Stream* stream,
                                                            api::ConsumerConfig config) {
   std::unique_ptr<Consumer> c(new Consumer(stream, std::move(config), stream->engine()->now_ns()));
   c->InitStart();
-  c->dirty_ = true;
+  c->MarkConfirmed();
   if (c->config_.pause_until.has_value()) c->Pause(absl::ToUnixNanos(*c->config_.pause_until));
   c->ArmHeartbeat();
   c->ArmInactivity();
@@ -153,7 +153,7 @@ void Consumer::Update(api::ConsumerConfig config) {
   filters_ = config_.Filters();
   sample_percent_ = advisory::ParseSampleFrequency(config_.sample_freq);
   num_pending_valid_ = false;
-  dirty_ = true;
+  MarkConfirmed();
   ArmHeartbeat();
   ArmInactivity();
 }
@@ -252,7 +252,7 @@ void Consumer::Pause(int64_t until_ns) {
       stream_->engine()->Kick(stream_);
     });
   }
-  dirty_ = true;
+  MarkConfirmed();
 }
 
 bool Consumer::paused() const {
@@ -554,7 +554,10 @@ void Consumer::OnAck(StreamSeq sseq, uint64_t cseq, uint64_t delivery_count,
     auto next = api::ParsePullRequest(ack.next_request);
     if (next.ok()) OnPullRequest(reply, *next);
   } else if (!reply.empty()) {
-    engine->Send(reply, {}, {}, {});  // AckSync: the ack was processed
+    // AckSync: the ack was processed, and is written before this answer
+    // leaves (the turn commits first).
+    MarkConfirmed();
+    engine->Send(reply, {}, {}, {});
   }
   engine->Kick(stream_);
 }
@@ -704,6 +707,8 @@ void Consumer::Shutdown() {
 
 std::string Consumer::Serialize() {
   dirty_ = false;
+  persist_now_ = false;
+  persisted_ns_ = stream_->engine()->now_ns();
   std::string out;
   json::Writer w(&out);
   w.BeginObject().Key("config").Raw(api::ConsumerConfigToJson(config_));

@@ -82,7 +82,17 @@ class Consumer {
   // The consumer goes away: waiting pull requests get 409 Consumer Deleted.
   void Shutdown();
 
+  // State changed since it was last written. Writes are batched: what an
+  // answer confirms (creation, update, pause, an acknowledged ack) is written
+  // in the turn that answers; the rest (deliveries, plain acks) at most every
+  // kPersistIntervalNs (README.md, "Durability").
+  static constexpr int64_t kPersistIntervalNs = 20'000'000;
   bool dirty() const { return dirty_; }
+  bool PersistDue(int64_t now_ns) const {
+    return dirty_ && (persist_now_ || now_ns - persisted_ns_ >= kPersistIntervalNs);
+  }
+  // When a batched write falls due (dirty only).
+  int64_t persist_due_ns() const { return persisted_ns_ + kPersistIntervalNs; }
   std::string Serialize();
   // Interest / workqueue retention: whether this consumer still needs `seq`.
   bool NeedsSeq(StreamSeq seq, std::string_view subject) const;
@@ -129,6 +139,11 @@ class Consumer {
   void SendStatus(std::string_view to, int code, std::string_view text,
                   const Waiting* request = nullptr);
   void Touch();
+  // Dirty, to be written before this turn's answers go out.
+  void MarkConfirmed() {
+    dirty_ = true;
+    persist_now_ = true;
+  }
 
   Stream* stream_;
   api::ConsumerConfig config_;
@@ -146,6 +161,8 @@ class Consumer {
   std::deque<StreamSeq> last_per_subject_;          // initial set of last_per_subject
   std::deque<Waiting> waiting_;
   bool dirty_ = false;
+  bool persist_now_ = false;   // write in this turn (an answer confirms the change)
+  int64_t persisted_ns_ = 0;   // last write
   bool num_pending_valid_ = false;
   uint64_t num_pending_ = 0;
 

@@ -137,6 +137,9 @@ void Engine::Stop() {
     wake_cv_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
+  // Batched consumer state not written yet goes with the last commit.
+  for (auto& [name, stream] : streams_) stream->PersistConsumers(/*all_dirty=*/true);
+  if (memory_store_) (void)memory_store_->Commit();
   {
     std::lock_guard<std::mutex> lock(wake_mu_);
     accepting_posts_ = false;

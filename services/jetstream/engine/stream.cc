@@ -73,6 +73,7 @@ Stream::~Stream() {
   engine_->timers().Cancel(&ttl_timer_);
   engine_->timers().Cancel(&age_timer_);
   engine_->timers().Cancel(&dedupe_timer_);
+  engine_->timers().Cancel(&persist_timer_);
 }
 
 absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(Engine* engine, api::StreamConfig config) {
@@ -636,13 +637,31 @@ void Stream::RunConsumers() {
   bool again = false;
   for (auto& [n, c] : consumers_) {
     if (!c->Run()) again = true;
-    if (c->dirty()) {
-      if (auto s = store_->PutConsumer(c->name(), c->Serialize()); !s.ok()) {
-        MLOG_ERROR("consumer ", c->name(), " state not saved: ", s.message());
-      }
+  }
+  PersistConsumers(/*all_dirty=*/false);
+  if (again) engine_->Kick(this);
+}
+
+void Stream::PersistConsumers(bool all_dirty) {
+  const int64_t now = engine_->now_ns();
+  int64_t next_due = 0;
+  for (auto& [n, c] : consumers_) {
+    if (!c->dirty()) continue;
+    if (!all_dirty && !c->PersistDue(now)) {
+      if (next_due == 0 || c->persist_due_ns() < next_due) next_due = c->persist_due_ns();
+      continue;
+    }
+    if (auto s = store_->PutConsumer(c->name(), c->Serialize()); !s.ok()) {
+      MLOG_ERROR("consumer ", c->name(), " state not saved: ", s.message());
     }
   }
-  if (again) engine_->Kick(this);
+  // A batched write not due yet: come back when it is.
+  if (next_due != 0 && persist_timer_ == 0) {
+    persist_timer_ = engine_->timers().At(next_due, [this] {
+      persist_timer_ = 0;
+      engine_->Kick(this);
+    });
+  }
 }
 
 }  // namespace meridian::jetstream

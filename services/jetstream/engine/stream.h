@@ -76,6 +76,9 @@ class Stream {
   void RemoveConsumer(std::string_view name);
   // Lets consumers deliver, and persists the ones whose state changed.
   void RunConsumers();
+  // Writes consumer state that is due (all_dirty: every changed consumer,
+  // at shutdown) into the store's current batch.
+  void PersistConsumers(bool all_dirty);
   // A consumer acknowledged `seq` (interest / workqueue retention).
   void OnAcked(StreamSeq seq);
 
@@ -114,6 +117,7 @@ class Stream {
   std::deque<std::pair<int64_t, std::string>> dedupe_order_;
   std::string last_msg_id_;
   Timers::Id age_timer_ = 0;
+  Timers::Id persist_timer_ = 0;  // a batched consumer state write falls due
   Timers::Id dedupe_timer_ = 0;
   // Per-message TTLs (Nats-TTL) and delete markers: expiry time -> seq.
   std::multimap<int64_t, StreamSeq> ttl_index_;

@@ -146,6 +146,35 @@ test("clean restart keeps streams, messages, deletes, consumers with their ack s
   assert.equal((await kv2.get("k", { revision: 1 })).string(), "v1");
 });
 
+test("clean restart right after plain acks and deliveries keeps the consumer's exact state", T, async () => {
+  const { srv, clients } = await setup();
+  let { jsm, js, nc } = await connectJs(clients);
+  await jsm.streams.add({ name: "PLAIN", subjects: ["plain.>"] });
+  await publishN(js, 50, "plain.x");
+  await jsm.consumers.add("PLAIN", { durable_name: "p", ack_policy: "explicit" });
+  const c = await js.consumers.get("PLAIN", "p");
+  const got = await drainIter(await c.fetch({ max_messages: 30, expires: 5_000 }), 10_000, "fetch 30");
+  for (const m of got.slice(0, 20)) m.ack(); // plain acks: no confirmation asked
+  await nc.flush();
+  const want = { delivered: 30, floor: 20, pending: 10 };
+  // The server has processed them once its consumer info says so.
+  let info;
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+    info = counts(await jsm.consumers.info("PLAIN", "p"));
+    if (info.ack_floor.stream_seq === want.floor) break;
+  }
+  assert.deepEqual(
+    [info.delivered.stream_seq, info.ack_floor.stream_seq, info.num_ack_pending],
+    [want.delivered, want.floor, want.pending],
+  );
+  ({ jsm, js, nc } = await restart(srv, clients)); // plain acks are written in batches: none lost
+  const after = counts(await jsm.consumers.info("PLAIN", "p"));
+  assert.deepEqual(
+    [after.delivered.stream_seq, after.ack_floor.stream_seq, after.num_ack_pending, after.num_pending],
+    [want.delivered, want.floor, want.pending, 20],
+  );
+});
+
 test("SIGKILL mid-publish: acked messages keep their seqs, ack floor does not go backwards", T, async (t) => {
   const { srv, clients } = await setup();
   const { jsm, js } = await connectJs(clients);
