@@ -302,6 +302,10 @@ std::string ClusterUrl(const Supervisor& supervisor, const LaunchOptions& o) {
 
 int RunLauncher(int argc, char** argv) {
   lifecycle::BlockSignals();
+  // As every daemon (common/daemon/README.md): under gRPC's default epoll1
+  // engine the launcher's two callback threads woke ~130 times a second while
+  // idle, on the CPUs its children serve clients from.
+  rpc::PreferPerQueuePolling();
   absl::StatusOr<LaunchOptions> parsed = ParseLaunchOptions(argc, argv);
   if (!parsed.ok()) return Fail(parsed.status());
   LaunchOptions& o = *parsed;
