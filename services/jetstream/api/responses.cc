@@ -83,6 +83,14 @@ absl::string_view ResponseTypeName(ResponseType type) {
       return "io.nats.jetstream.api.v1.meta_server_remove_response";
     case ResponseType::kAccountPurge:
       return "io.nats.jetstream.api.v1.account_purge_response";
+    case ResponseType::kStreamTemplateCreate:
+      return "io.nats.jetstream.api.v1.stream_template_create_response";
+    case ResponseType::kStreamTemplateInfo:
+      return "io.nats.jetstream.api.v1.stream_template_info_response";
+    case ResponseType::kStreamTemplateDelete:
+      return "io.nats.jetstream.api.v1.stream_template_delete_response";
+    case ResponseType::kStreamTemplateNames:
+      return "io.nats.jetstream.api.v1.stream_template_names_response";
   }
   return "";
 }

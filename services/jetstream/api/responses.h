@@ -47,6 +47,11 @@ enum class ResponseType : uint8_t {
   kMetaLeaderStepDown,
   kMetaServerRemove,
   kAccountPurge,
+  // Stream templates (deprecated in nats-server 2.9, gone in 2.10).
+  kStreamTemplateCreate,
+  kStreamTemplateInfo,
+  kStreamTemplateDelete,
+  kStreamTemplateNames,
 };
 
 // "io.nats.jetstream.api.v1.stream_info_response" ...

@@ -148,9 +148,14 @@ void ApiHandler::Dispatch(const router::PackedMessage& msg) {
   if (is({"CONSUMER", "MSG", "NEXT"}, 5)) return ConsumerNext(msg, t[3], t[4]);
   if (is({"STREAM", "SNAPSHOT"}, 3)) return Unsupported(msg, "stream snapshots");
   if (is({"STREAM", "RESTORE"}, 3)) return Unsupported(msg, "stream restore");
-  if (is({"STREAM", "LEADER", "STEPDOWN"}, 4)) return Unsupported(msg, "leader stepdown (streams are R1)");
-  if (is({"STREAM", "PEER", "REMOVE"}, 4)) return Unsupported(msg, "peer remove (streams are R1)");
-  if (is({"CONSUMER", "LEADER", "STEPDOWN"}, 5)) return Unsupported(msg, "leader stepdown (consumers are R1)");
+  // A standalone server has no stream or consumer leaders to move: nats-server
+  // answers these with 10010 whatever the stream.
+  if (is({"STREAM", "LEADER", "STEPDOWN"}, 4)) return NotClustered(msg, ResponseType::kStreamLeaderStepDown);
+  if (is({"STREAM", "PEER", "REMOVE"}, 4)) return NotClustered(msg, ResponseType::kStreamRemovePeer);
+  if (is({"CONSUMER", "LEADER", "STEPDOWN"}, 5)) {
+    return NotClustered(msg, ResponseType::kConsumerLeaderStepDown);
+  }
+  if (is({"STREAM", "TEMPLATE"}, 0)) return StreamTemplate(msg, t);
   if (is({"CONSUMER", "PAUSE"}, 4)) return ConsumerPause(msg, t[2], t[3]);
   if (is({"CONSUMER", "RESET"}, 4)) return Unsupported(msg, "consumer reset");
   if (is({"CONSUMER", "UNPIN"}, 4)) return Unsupported(msg, "consumer unpin");
@@ -158,6 +163,32 @@ void ApiHandler::Dispatch(const router::PackedMessage& msg) {
     return Unsupported(msg, "system account JetStream requests");
   }
   // Anything else: nats-server has no subscriber for it and stays silent.
+}
+
+void ApiHandler::NotClustered(const router::PackedMessage& msg, ResponseType type) {
+  ++engine_->stats().api_errors;
+  Reply(msg.reply, api::ErrorResponse(type, api::Make(ErrorId::JSClusterRequiredErr)));
+}
+
+void ApiHandler::StreamTemplate(const router::PackedMessage& msg,
+                                const std::vector<std::string_view>& t) {
+  // Templates cannot be created here, so there are none: NAMES is empty,
+  // INFO and DELETE find nothing, as nats-server 2.9 answers without them.
+  if (t.size() == 3 && t[2] == "NAMES") {
+    std::string out;
+    json::Writer w(&out);
+    w.BeginObject().Member("type", api::ResponseTypeName(ResponseType::kStreamTemplateNames));
+    api::WritePagingMembers(w, api::Paging{0, 0, api::kApiNamesLimit});
+    w.Key("streams").BeginArray().EndArray().EndObject();
+    return Reply(msg.reply, out);
+  }
+  if (t.size() == 4 && (t[2] == "INFO" || t[2] == "DELETE")) {
+    ++engine_->stats().api_errors;
+    const ResponseType type =
+        t[2] == "INFO" ? ResponseType::kStreamTemplateInfo : ResponseType::kStreamTemplateDelete;
+    return Reply(msg.reply, api::ErrorResponse(type, api::Make(ErrorId::JSStreamTemplateNotFoundErr)));
+  }
+  Unsupported(msg, "stream templates (deprecated by nats-server 2.9, removed in 2.10)");
 }
 
 void ApiHandler::Unsupported(const router::PackedMessage& msg, std::string_view what) {

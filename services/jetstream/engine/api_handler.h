@@ -8,8 +8,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/jetstream/api/info.h"
+#include "services/jetstream/api/responses.h"
 #include "services/router/transport/packed.h"
 
 namespace meridian::jetstream {
@@ -52,6 +54,9 @@ class ApiHandler {
   void ConsumerNext(const router::PackedMessage& msg, std::string_view stream, std::string_view name);
   void ConsumerPause(const router::PackedMessage& msg, std::string_view stream, std::string_view name);
   void Unsupported(const router::PackedMessage& msg, std::string_view what);
+  // Answers of a server without clustering (nats-server's 10010).
+  void NotClustered(const router::PackedMessage& msg, api::ResponseType type);
+  void StreamTemplate(const router::PackedMessage& msg, const std::vector<std::string_view>& t);
   api::StreamCheckContext StreamContext();
 
   Engine* engine_;

@@ -824,6 +824,32 @@ test("[2.11] per-message TTL (allow_msg_ttl, Nats-TTL); 10166 when not allowed",
   await expectApiError(js.publish(`${plain}.x`, "x", { ttl: "1s" }), { err_code: 10166, code: 400 });
 });
 
+test("standalone answers: leader stepdown and peer remove need clustering (10010); no stream templates", T, async () => {
+  const name = uniqName("SOLO");
+  await jsm.streams.add({ name, subjects: [`${name}.>`] });
+  await jsm.consumers.add(name, { durable_name: "c", ack_policy: "explicit" });
+  for (const [subject, type, body] of [
+    [`$JS.API.STREAM.LEADER.STEPDOWN.${name}`, "stream_leader_stepdown_response", undefined],
+    [`$JS.API.STREAM.LEADER.STEPDOWN.NOPE${name}`, "stream_leader_stepdown_response", undefined],
+    [`$JS.API.STREAM.PEER.REMOVE.${name}`, "stream_remove_peer_response", { peer: "x" }],
+    [`$JS.API.CONSUMER.LEADER.STEPDOWN.${name}.c`, "consumer_leader_stepdown_response", undefined],
+  ]) {
+    const r = await apiRequest(nc, subject, body);
+    assert.equal(r.type, `io.nats.jetstream.api.v1.${type}`, subject);
+    assertRawError(r, 10010, 503, subject);
+    assert.equal(r.error.description, "JetStream clustering support required");
+  }
+  const names = await apiRequest(nc, "$JS.API.STREAM.TEMPLATE.NAMES", undefined);
+  assert.equal(names.type, "io.nats.jetstream.api.v1.stream_template_names_response");
+  assert.deepEqual([names.total, names.offset, names.streams], [0, 0, []]);
+  for (const op of ["INFO", "DELETE"]) {
+    const r = await apiRequest(nc, `$JS.API.STREAM.TEMPLATE.${op}.${name}T`, undefined);
+    assert.equal(r.type, `io.nats.jetstream.api.v1.stream_template_${op.toLowerCase()}_response`);
+    assertRawError(r, 10068, 404, op);
+  }
+  await jsm.streams.delete(name);
+});
+
 test("[meridian] options not supported yet are refused by name, never ignored", T, async (t) => {
   if (!isMeridianBinary()) {
     t.skip("Meridian's own refusals (nats-server supports these options)");
