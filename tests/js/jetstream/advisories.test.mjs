@@ -76,6 +76,16 @@ async function watchEvents() {
   };
 }
 
+/** Runs `body(ev)` with an event watcher that is stopped afterwards, whatever happens. */
+async function withEvents(body) {
+  const ev = await watchEvents();
+  try {
+    return await body(ev);
+  } finally {
+    ev.stop();
+  }
+}
+
 /** The TypedEvent part: type, a NUID-like id, a recent RFC 3339 UTC timestamp. */
 function assertEvent(e, type, t0) {
   assert.equal(e.type, type);
@@ -86,9 +96,8 @@ function assertEvent(e, type, t0) {
   assert.ok(ts >= t0 - 2_000 && ts <= Date.now() + 2_000, `timestamp ${e.timestamp} is now`);
 }
 
-test("stream created, updated and deleted advisories", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("stream created, updated and deleted advisories", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVS");
     const t0 = Date.now();
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
@@ -124,14 +133,11 @@ test("stream created, updated and deleted advisories", T, async () => {
       `$JS.EVENT.ADVISORY.STREAM.UPDATED.${name}`,
       `$JS.EVENT.ADVISORY.STREAM.DELETED.${name}`,
     ]);
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("consumer created and deleted advisories (also when the stream is deleted)", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("consumer created and deleted advisories (also when the stream is deleted)", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVC");
     const t0 = Date.now();
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
@@ -164,14 +170,11 @@ test("consumer created and deleted advisories (also when the stream is deleted)"
         subjects.indexOf(`$JS.EVENT.ADVISORY.STREAM.DELETED.${name}`),
       "consumer deletion announced before the stream's",
     );
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("naks are announced; max_deliver 2 reached after two naks gives MAX_DELIVERIES", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("naks are announced; max_deliver 2 reached after two naks gives MAX_DELIVERIES", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVM");
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
     await publishN(js, 1, `${name}.a`);
@@ -214,14 +217,11 @@ test("naks are announced; max_deliver 2 reached after two naks gives MAX_DELIVER
     const ci = await c.info();
     assert.equal(ci.num_ack_pending, 0, "no longer pending");
     assert.equal(ev.on(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${name}.m`).length, 1, "announced once");
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("max_deliver reached by ack_wait expiry gives MAX_DELIVERIES", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("max_deliver reached by ack_wait expiry gives MAX_DELIVERIES", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVW");
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
     await publishN(js, 2, `${name}.a`);
@@ -238,14 +238,11 @@ test("max_deliver reached by ack_wait expiry gives MAX_DELIVERIES", T, async () 
     const max = await ev.next(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${name}.w`);
     assert.deepEqual([max.stream, max.consumer, max.stream_seq, max.deliveries], [name, "w", 2, 1]);
     assert.equal((await c.info()).num_ack_pending, 0);
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("+TERM gives MSG_TERMINATED with the delivery's numbers", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("+TERM gives MSG_TERMINATED with the delivery's numbers", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVT");
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
     await publishN(js, 2, `${name}.a`);
@@ -275,14 +272,11 @@ test("+TERM gives MSG_TERMINATED with the delivery's numbers", T, async () => {
     const ci = await c.info();
     assert.equal(ci.num_ack_pending, 0, "terminated = acked");
     assert.equal(ci.delivered.stream_seq, 1);
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("API audit: answered requests with subject, request, response and client account", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("API audit: answered requests with subject, request, response and client account", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVA");
     const t0 = Date.now();
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
@@ -321,14 +315,11 @@ test("API audit: answered requests with subject, request, response and client ac
       0,
       "successful msg get not audited",
     );
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
 
-test("ack metric with sample_freq 100%; sample_freq round-trips", T, async () => {
-  const ev = await watchEvents();
-  try {
+test("ack metric with sample_freq 100%; sample_freq round-trips", T, () =>
+  withEvents(async (ev) => {
     const name = uniqName("ADVK");
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
     await publishN(js, 2, `${name}.a`);
@@ -369,7 +360,5 @@ test("ack metric with sample_freq 100%; sample_freq round-trips", T, async () =>
     // The redelivered one: the ack subject's delivery sequence and count.
     const a2 = await ev.next(subject, () => true, 2);
     assert.deepEqual([a2.consumer_seq, a2.stream_seq, a2.deliveries], [3, 2, 2]);
-  } finally {
-    ev.stop();
-  }
-});
+  }),
+);
