@@ -73,7 +73,7 @@ std::thread CompleteLater(Responder responder, Response response,
   });
 }
 
-class DeferredTest : public ::testing::Test {
+class DeferredTest : public testing::ServerFixture {
  protected:
   void StartServer(ServerOptions options = {}) {
     router_ = std::make_unique<Router>();
@@ -97,30 +97,15 @@ class DeferredTest : public ::testing::Test {
     router_->Add("/now", [](const Request&, Response* resp) {
       resp->Defer().Complete(Text("completed in the handler"));
     });
-    server_ = std::make_unique<Server>(loop_.loop(), router_->AsHandler(), options);
-    absl::Status s = server_->Listen("127.0.0.1:0");
-    ASSERT_TRUE(s.ok()) << s;
-    port_ = server_->port();
-    loop_.Start();
+    Listen(options);
   }
 
   void TearDown() override {
-    loop_.Run([this] { server_.reset(); });
-    EXPECT_EQ(loop_.Stop(), 0) << "handles left open on the loop";
+    ServerFixture::TearDown();
     pending_.Clear();  // Responders outliving the loop: harmless
   }
 
-  ServerStats Stats() {
-    ServerStats s;
-    loop_.Run([&] { s = server_->stats(); });
-    return s;
-  }
-
   Pending pending_;
-  LoopThread loop_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
 };
 
 TEST_F(DeferredTest, CompletedFromAnotherThread) {

@@ -19,7 +19,7 @@ using testing::LoopThread;
 using testing::WaitFor;
 
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerFixture {
  protected:
   void StartServer(ServerOptions options = {}, absl::string_view base_path = "") {
     router_ = std::make_unique<Router>(base_path);
@@ -45,29 +45,8 @@ class ServerTest : public ::testing::Test {
       resp->content_type = std::string(kContentTypeHtml);
       resp->body = "<html></html>";
     });
-    server_ = std::make_unique<Server>(loop_.loop(), router_->AsHandler(), options);
-    absl::Status s = server_->Listen("127.0.0.1:0");
-    ASSERT_TRUE(s.ok()) << s;
-    port_ = server_->port();
-    ASSERT_GT(port_, 0);
-    loop_.Start();
+    Listen(options);
   }
-
-  void TearDown() override {
-    loop_.Run([this] { server_.reset(); });
-    EXPECT_EQ(loop_.Stop(), 0) << "handles left open on the loop";
-  }
-
-  ServerStats Stats() {
-    ServerStats s;
-    loop_.Run([&] { s = server_->stats(); });
-    return s;
-  }
-
-  LoopThread loop_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
 };
 
 TEST_F(ServerTest, GetWithQueryParams) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/http/router.h"
+#include "common/http/server.h"
+#include "gtest/gtest.h"
 
 namespace meridian::http::testing {
 
@@ -230,6 +234,35 @@ class Client {
   int fd_ = -1;
   bool connected_ = false;
   std::string buffer_;
+};
+
+// A Server on a loop thread, for tests: fill router_, then Listen().
+class ServerFixture : public ::testing::Test {
+ protected:
+  void Listen(ServerOptions options = {}) {
+    server_ = std::make_unique<Server>(loop_.loop(), router_->AsHandler(), options);
+    absl::Status s = server_->Listen("127.0.0.1:0");
+    ASSERT_TRUE(s.ok()) << s;
+    port_ = server_->port();
+    ASSERT_GT(port_, 0);
+    loop_.Start();
+  }
+
+  void TearDown() override {
+    loop_.Run([this] { server_.reset(); });
+    EXPECT_EQ(loop_.Stop(), 0) << "handles left open on the loop";
+  }
+
+  ServerStats Stats() {
+    ServerStats s;
+    loop_.Run([&] { s = server_->stats(); });
+    return s;
+  }
+
+  LoopThread loop_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Server> server_;
+  int port_ = 0;
 };
 
 }  // namespace meridian::http::testing
