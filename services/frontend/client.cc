@@ -8,6 +8,7 @@
 #include "common/protocol/encoder.h"
 #include "common/subjects/subject.h"
 #include "services/frontend/core.h"
+#include "services/frontend/direct_get_cache.h"
 #include "services/frontend/router_link.h"
 #include "services/frontend/worker.h"
 
@@ -224,12 +225,30 @@ bool ClientConnection::Publish(std::string_view subject, std::string_view reply,
               .publisher_cid = cid_,
               .publisher_echo = connect_.echo};
   bool stall = false;
-  size_t delivered = worker_->Publish(msg, &stall);
+  size_t delivered = worker_->direct_get_cache() != nullptr ? PublishTracked(msg, &stall)
+                                                            : worker_->Publish(msg, &stall);
   if (stall) stall_requested_ = true;
   if (delivered == 0 && !reply.empty() && connect_.no_responders) {
     SendNoResponders(subject, reply);
   }
   return !closing_;
+}
+
+size_t ClientConnection::PublishTracked(const Message& msg, bool* stall) {
+  std::string_view stream;
+  if (!msg.reply.empty() && msg.headers.empty() && msg.payload.empty()) {
+    stream = DirectGetCache::RequestStream(msg.subject);
+  }
+  if (stream.empty()) {
+    size_t delivered = worker_->Publish(msg, stall);
+    // Possibly a write meridian-jetstream has not processed yet (invalidations
+    // cover only what it has): this connection's direct gets go to it, behind
+    // the write, until one of them is answered.
+    if (worker_->forwarded_last()) unsynced_ = true;
+    return delivered;
+  }
+  if (unsynced_) barrier_reply_.assign(msg.reply);
+  return worker_->PublishDirectGet(msg, stream, /*may_answer=*/!unsynced_, stall);
 }
 
 void ClientConnection::SendNoResponders(std::string_view subject, std::string_view reply) {
@@ -366,6 +385,10 @@ bool ClientConnection::HasSub(std::string_view sid, uint64_t serial) const {
 
 bool ClientConnection::QueueMsg(std::string_view sid, const Message& msg) {
   if (closing_) return false;
+  if (unsynced_ && msg.subject == barrier_reply_) {  // see PublishTracked
+    unsynced_ = false;
+    barrier_reply_.clear();
+  }
   bool with_headers = !msg.headers.empty() && connect_.headers;
   size_t payload_size = msg.payload.size() + (with_headers ? msg.headers.size() : 0);
   size_t line_max = with_headers ? protocol::HmsgHeaderMaxSize(msg.subject, sid, msg.reply)

@@ -95,6 +95,9 @@ class ClientConnection {
 
   bool Publish(std::string_view subject, std::string_view reply, std::string_view headers,
                std::string_view payload);
+  // Publish with the direct-get cache on: gets may be answered from it,
+  // other messages may make this connection unsynced.
+  size_t PublishTracked(const Message& msg, bool* stall);
   void SendNoResponders(std::string_view subject, std::string_view reply);
   void SendErr(std::string_view text);
   void SendOk();
@@ -130,6 +133,11 @@ class ClientConnection {
   subjects::internal::StringMap<std::unique_ptr<ClientSub>> subs_;
   std::string close_reason_;
   std::string scratch_;
+  // Direct-get cache: this connection forwarded something meridian-jetstream
+  // may not have processed yet; its gets bypass the cache until the answer
+  // on barrier_reply_ (its latest get's reply subject) is delivered.
+  bool unsynced_ = false;
+  std::string barrier_reply_;
 };
 
 }  // namespace meridian::frontend

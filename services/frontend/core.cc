@@ -32,6 +32,9 @@ int UsableCpus() {
 }  // namespace
 
 Core::Core(CoreOptions options) : options_(std::move(options)) {
+  if (options_.jetstream && !options_.routers.empty() && options_.direct_get.max_bytes > 0) {
+    direct_get_cache_ = std::make_unique<DirectGetCache>(options_.direct_get);
+  }
   if (!options_.routers.empty()) router_link_ = std::make_unique<RouterLink>(this, options_.routers);
   int n = options_.workers > 0 ? options_.workers : UsableCpus();
   for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(this, i));

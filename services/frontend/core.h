@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/subjects/sublist.h"
+#include "services/frontend/direct_get_cache.h"
 #include "services/frontend/limits.h"
 #include "services/frontend/snapshot.h"
 
@@ -38,6 +39,8 @@ struct CoreOptions {
   SimpleAuth auth;
   // Router addresses (first preferred, others failover); empty: alone.
   std::vector<std::string> routers;
+  // With JetStream and a router: answers of direct gets kept here.
+  DirectGetCacheOptions direct_get;
 };
 
 class Core {
@@ -70,6 +73,8 @@ class Core {
   subjects::Sublist& sublist() { return sublist_; }
   // Null when the frontend runs without a router.
   RouterLink* router_link() { return router_link_.get(); }
+  // Null unless JetStream is on, a router is set and the cache has a size.
+  DirectGetCache* direct_get_cache() { return direct_get_cache_.get(); }
   std::vector<std::unique_ptr<Worker>>& workers() { return workers_; }
   int port() const;
   const std::string& host() const;
@@ -99,6 +104,7 @@ class Core {
 
   CoreOptions options_;
   subjects::Sublist sublist_;
+  std::unique_ptr<DirectGetCache> direct_get_cache_;  // before router_link_ and workers_
   std::unique_ptr<RouterLink> router_link_;  // before workers_: they point into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<TcpListener> listener_;

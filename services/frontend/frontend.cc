@@ -20,6 +20,7 @@ Frontend::Frontend(FrontendOptions options, std::string server_id) : options_(st
   core.server_name = options_.server_name;
   core.jetstream = options_.jetstream;
   core.limits = options_.limits;
+  core.direct_get = options_.direct_get;
   for (absl::string_view r : absl::StrSplit(options_.router, ',', absl::SkipWhitespace())) {
     core.routers.emplace_back(r.data(), r.size());
   }

@@ -12,6 +12,12 @@ void FrontendOptions::Register(options::OptionSet& set) {
   set.Bool({"jetstream"}, &jetstream, "Advertise JetStream to clients");
   set.String({"jetstream_service"}, &jetstream_service,
              "gRPC address of meridian-jetstream, asked for /jsz and /varz's \"jetstream\"");
+  set.Size({"direct_get_cache"}, &direct_get.max_bytes,
+           "Bytes of JetStream direct-get answers (KV get) kept and answered here (0: off; "
+           "needs --jetstream and --router; exact only while this is the only frontend, "
+           "which is when meridian-server turns it on)");
+  set.Duration({"direct_get_cache_ttl"}, &direct_get.ttl,
+               "Longest a cached direct-get answer is served without a new read");
   set.String({"user"}, &user, "User required for connections");
   set.String({"pass"}, &pass, "Password required for connections");
   set.String({"auth"}, &auth_token, "Token required for connections").ConfigKey("auth_token");

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/options/options.h"
+#include "services/frontend/direct_get_cache.h"
 #include "services/frontend/limits.h"
 
 namespace meridian::frontend {
@@ -22,6 +23,7 @@ struct FrontendOptions {
   std::string auth_token;
   int64_t loops = 0;  // event loops (threads); 0 = one per core
   Limits limits;
+  DirectGetCacheOptions direct_get;
 
   void Register(options::OptionSet& set);
 };

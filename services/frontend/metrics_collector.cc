@@ -3,6 +3,7 @@
 #include <string>
 
 #include "services/frontend/core.h"
+#include "services/frontend/direct_get_cache.h"
 #include "services/frontend/router_link.h"
 
 namespace meridian::frontend {
@@ -64,6 +65,22 @@ std::vector<prometheus::MetricFamily> MetricsCollector::Collect() const {
             r.routed_in);
     counter("meridian_frontend_router_resyncs_total", "Full interest sets sent to the router",
             r.resyncs);
+  }
+  if (DirectGetCache* dg = core_->direct_get_cache()) {
+    DirectGetCacheStats c = dg->stats();
+    counter("meridian_frontend_direct_get_cache_hits_total",
+            "Direct gets (KV get) answered from this frontend's cache", c.hits);
+    counter("meridian_frontend_direct_get_cache_misses_total",
+            "Cacheable direct gets forwarded to meridian-jetstream", c.misses);
+    counter("meridian_frontend_direct_get_cache_stored_total", "Direct-get answers stored", c.stored);
+    counter("meridian_frontend_direct_get_cache_invalidations_total",
+            "Stream invalidations received from meridian-jetstream", c.invalidations);
+    counter("meridian_frontend_direct_get_cache_resets_total",
+            "Whole-cache drops (router link or meridian-jetstream came or went)", c.resets);
+    gauge("meridian_frontend_direct_get_cache_entries", "Cached direct-get answers",
+          static_cast<double>(c.entries));
+    gauge("meridian_frontend_direct_get_cache_bytes", "Bytes of cached direct-get answers",
+          static_cast<double>(c.bytes));
   }
   // prometheus-nats-exporter names (all gauges there).
   gauge("gnatsd_varz_connections", "connections", connections);

@@ -6,6 +6,7 @@
 #include "common/log/log.h"
 #include "meridian/router/v1/router.pb.h"
 #include "services/frontend/core.h"
+#include "services/frontend/direct_get_cache.h"
 #include "services/frontend/worker.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/packed.h"
@@ -132,6 +133,12 @@ void RouterLink::SendFullInterest() {
     // group gives it the group's weight.
     d->set_count(queue.empty() ? 1 : static_cast<int32_t>(interest.count));
   }
+  if (core_->direct_get_cache() != nullptr) {
+    router::v1::InterestDelta* d = frame.add_interest();
+    d->set_account(std::string(DirectGetCache::kAccount));
+    d->set_subject(std::string(DirectGetCache::kInvalidationInterest));
+    d->set_count(1);
+  }
   resync_needed_ = !client_->Enqueue(frame);
   if (!resync_needed_) resyncs_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -153,6 +160,8 @@ void RouterLink::OnConnected(const void* raw_hello) {
     connected_.store(true, std::memory_order_release);
     SendFullInterest();
   }
+  // Invalidations sent while detached are lost: start empty.
+  if (DirectGetCache* dg = core_->direct_get_cache()) dg->Reset();
   SendClusterInfo();
   MLOG_INFO("attached to router ", client_->current_target());
 }
@@ -171,6 +180,7 @@ void RouterLink::OnDisconnected() {
   }
   // The next router sends its whole view again.
   ClearRemote();
+  if (DirectGetCache* dg = core_->direct_get_cache()) dg->Reset();
 }
 
 void RouterLink::OnFrame(void* raw) {
@@ -228,18 +238,29 @@ void RouterLink::OnFrame(void* raw) {
     bool malformed = false;
     RoutedBatch* only = nullptr;
     bool mixed = false;
+    bool internal = false;  // records for this frontend itself, not for clients
     size_t records = 0;
+    DirectGetCache* dg = core_->direct_get_cache();
     for (std::string_view rest = in; router::NextPacked(&rest, &m, &malformed);) {
+      if (m.account != kAccount) {
+        // Applied here, before any later message of the frame reaches a
+        // client (an invalidation precedes the ack of the change).
+        if (dg != nullptr && m.account == DirectGetCache::kAccount) dg->OnInternal(m.subject);
+        internal = true;
+        continue;
+      }
+      if (dg != nullptr && dg->Expecting()) dg->OnRouted(m.subject, m.headers, m.payload);
       RoutedBatch* b = batch_for(m.origin);
       mixed |= only != nullptr && b != only;
       only = b;
       ++records;
     }
     if (malformed) MLOG_WARN("router sent a malformed packed message batch; dropped its tail");
-    if (!mixed && only != nullptr && only->packed.empty() && !malformed) {
+    if (!mixed && !internal && only != nullptr && only->packed.empty() && !malformed) {
       only->packed.swap(*frame.mutable_packed());
     } else {
       for (std::string_view rest = in; router::NextPacked(&rest, &m, &malformed);) {
+        if (m.account != kAccount) continue;
         std::vector<std::string_view> queues;
         m.Queues(&queues);
         router::AppendPacked(&batch_for(m.origin)->packed, m, queues);  // keeps deliver_as
@@ -255,7 +276,12 @@ void RouterLink::OnFrame(void* raw) {
 
 void RouterLink::ApplyRemoteInterest(const void* raw) {
   const Frame& frame = *static_cast<const Frame*>(raw);
+  DirectGetCache* dg = core_->direct_get_cache();
   for (const router::v1::InterestDelta& d : frame.interest()) {
+    if (d.account() == DirectGetCache::kAccount) continue;  // the other frontends' caches
+    // meridian-jetstream came, went or reattached: what it sent meanwhile
+    // (invalidations) may be lost.
+    if (dg != nullptr && d.subject() == DirectGetCache::kApiInterest) dg->Reset();
     if (d.account() != kAccount) {
       // Accounts come with the auth issue; until then nothing else should
       // arrive. Say so once rather than ignore it silently.

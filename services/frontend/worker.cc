@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "services/frontend/client.h"
 #include "services/frontend/core.h"
+#include "services/frontend/direct_get_cache.h"
 
 namespace meridian::frontend {
 namespace {
@@ -50,7 +51,8 @@ Worker::Worker(Core* core, uint32_t index)
       cache_(&core->sublist()),
       rng_(0x9E3779B97F4A7C15ULL * (index + 1)),
       link_(core->router_link()),
-      forward_(NewForwardBatch()) {
+      forward_(NewForwardBatch()),
+      direct_get_(core->direct_get_cache()) {
   if (link_ != nullptr) remote_cache_ = std::make_unique<subjects::LocalMatchCache>(&link_->remote());
   uv_loop_t* loop = thread_.loop();
   uv_check_init(loop, &check_);
@@ -165,8 +167,33 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
       }
     }
   }
-  if (link_ != nullptr && Forward(msg, served_, stall)) ++delivered;
+  forwarded_last_ = link_ != nullptr && Forward(msg, served_, stall);
+  if (forwarded_last_) ++delivered;
   return delivered;
+}
+
+bool Worker::OnlyJetStreamWants(std::string_view subject) {
+  if (!cache_.Match(subject).empty() || !link_->connected()) return false;
+  const subjects::MatchResult& remote = remote_cache_->Match(subject);
+  return remote.qsubs.empty() && remote.psubs.size() == 1 &&
+         remote.psubs[0]->subject == DirectGetCache::kApiInterest;
+}
+
+size_t Worker::PublishDirectGet(const Message& msg, std::string_view stream, bool may_answer,
+                                bool* stall) {
+  if (OnlyJetStreamWants(msg.subject)) {
+    if (may_answer) {
+      if (DirectGetCache::EntryPtr answer = direct_get_->Lookup(stream, msg.subject)) {
+        // What meridian-jetstream would send, published to the reply subject.
+        Message reply{.subject = msg.reply, .headers = answer->headers, .payload = answer->payload};
+        (void)Publish(reply, stall);
+        forwarded_last_ = false;
+        return 1;
+      }
+    }
+    direct_get_->ExpectReply(msg.reply, stream, msg.subject);
+  }
+  return Publish(msg, stall);
 }
 
 bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall) {

@@ -33,6 +33,7 @@
 namespace meridian::frontend {
 
 class Core;
+class DirectGetCache;
 class ClientConnection;
 
 class Worker {
@@ -67,6 +68,16 @@ class Worker {
   // Loop thread: publishes `msg` to every matching subscription. Returns the
   // number of deliveries; *stall is set when a receiver is near max_pending.
   size_t Publish(const Message& msg, bool* stall);
+  // Whether the last Publish handed the message to the router.
+  bool forwarded_last() const { return forwarded_last_; }
+  // Null unless this frontend caches direct-get answers.
+  DirectGetCache* direct_get_cache() { return direct_get_; }
+  // Publish of a direct get of `stream` (DirectGetCache::RequestStream):
+  // answered from the cache when only meridian-jetstream would receive the
+  // request and `may_answer`; otherwise forwarded, its answer awaited by the
+  // cache when it may be stored.
+  size_t PublishDirectGet(const Message& msg, std::string_view stream, bool may_answer,
+                          bool* stall);
   // Before a PONG: hand this loop's pending batches to their loops (and the
   // router) and take in what other loops sent here (PING is a flush barrier
   // across loops).
@@ -139,6 +150,10 @@ class Worker {
   std::unique_ptr<subjects::LocalMatchCache> remote_cache_;
   std::unique_ptr<ForwardBatch, void (*)(ForwardBatch*)> forward_;
   std::vector<std::string_view> served_;  // scratch of Publish
+  bool forwarded_last_ = false;
+  DirectGetCache* direct_get_ = nullptr;
+  // Whether the request on `subject` reaches no one but meridian-jetstream.
+  bool OnlyJetStreamWants(std::string_view subject);
 
   uv_check_t check_;
   uv_prepare_t prepare_;

@@ -39,6 +39,8 @@ namespace meridian::launcher {
 namespace {
 
 constexpr char kProgram[] = "meridian-server";
+// Bytes of direct-get answers the lone frontend keeps (KV reads served there).
+constexpr int64_t kDirectGetCacheBytes = 64 << 20;
 
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "%s: %s\n", kProgram, std::string(s.message()).c_str());
@@ -248,6 +250,11 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
     }
     if (o.jetstream) {
       fe.args.insert(fe.args.end(), {"--jetstream", "--jetstream_service", sock("jetstream")});
+      // Direct gets (KV get) answered at the frontend: exact only while it is
+      // the only frontend (services/frontend/direct_get_cache.h).
+      if (o.frontends == 1 && o.cluster_listen.empty() && o.routes.empty()) {
+        fe.args.insert(fe.args.end(), {"--direct_get_cache", absl::StrCat(kDirectGetCacheBytes)});
+      }
     }
     // Limits and authorization go through a config file the launcher rewrites
     // on SIGHUP, so the frontends can reload them.

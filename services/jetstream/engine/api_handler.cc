@@ -480,6 +480,8 @@ void ApiHandler::DirectGet(const router::PackedMessage& msg, std::string_view na
   } else {
     s = stream->store()->Load(req.seq.value, &m);
   }
+  // The last-by-subject form with no body is what frontends cache (KV get).
+  if (subject_form && msg.payload.empty()) stream->ArmDirectGetInvalidation();
   if (!s.ok()) return engine_->Send(msg.reply, {}, StatusBlock(404, "Message Not Found"), {});
   std::string seq = absl::StrCat(m.seq);
   std::string ts = json::FormatRfc3339Nano(absl::FromUnixNanos(m.ts_ns));

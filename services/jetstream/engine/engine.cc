@@ -17,6 +17,9 @@ namespace meridian::jetstream {
 namespace {
 
 constexpr std::string_view kAccount = "$G";
+// Messages between Meridian's daemons that no client account sees.
+constexpr std::string_view kInternalAccount = "$MRD";
+constexpr std::string_view kInternalSubjectPrefix = "$MRD.DG.INV.";
 // Without traffic the engine still wakes this often (timers are exact; this
 // only bounds how stale now_ns_ can be for a request arriving on a wake).
 constexpr int64_t kMaxIdleNs = 1'000'000'000;
@@ -227,10 +230,23 @@ void Engine::Send(std::string_view subject, std::string_view reply, std::string_
   m.headers = headers;
   m.payload = payload;
   m.deliver_as = deliver_as;
+  QueueOut(m);
+}
+
+void Engine::QueueOut(const router::PackedMessage& m) {
   if (out_.empty() || out_.back().size() >= kChunkBytes) out_.emplace_back();
   const size_t before = out_.back().size();
   router::AppendPacked(&out_.back(), m, {});
   out_bytes_ += out_.back().size() - before;
+}
+
+void Engine::SendDirectGetInvalidation(std::string_view stream) {
+  std::string subject(kInternalSubjectPrefix);
+  subject.append(stream);
+  router::PackedMessage m;
+  m.account = kInternalAccount;
+  m.subject = subject;
+  QueueOut(m);
 }
 
 std::vector<std::string> Engine::InterestSubjects() const {

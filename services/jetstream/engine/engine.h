@@ -78,6 +78,9 @@ class Engine : private PeerVisitor {
   // sees when it differs from the routing subject (JetStream deliveries).
   void Send(std::string_view subject, std::string_view reply, std::string_view headers,
             std::string_view payload, std::string_view deliver_as = {});
+  // Tells the frontends to drop their cached direct-get answers of `stream`
+  // (account $MRD, subject $MRD.DG.INV.<stream>; frontend/direct_get_cache.h).
+  void SendDirectGetInvalidation(std::string_view stream);
   // Deliveries stop for the turn once this much waits to be sent.
   bool backlogged() const { return out_bytes_ >= kMaxOutBytes; }
   int64_t now_ns() const { return now_ns_; }
@@ -114,6 +117,7 @@ class Engine : private PeerVisitor {
   uint64_t used_bytes(bool memory) const;
 
  private:
+  void QueueOut(const router::PackedMessage& m);
   explicit Engine(EngineOptions options);
   absl::Status LoadStreams(Store* store);
   void Run();

@@ -74,6 +74,9 @@ Stream::~Stream() {
   engine_->timers().Cancel(&age_timer_);
   engine_->timers().Cancel(&dedupe_timer_);
   engine_->timers().Cancel(&persist_timer_);
+  // The store outlives the stream at shutdown (not after Destroy, which
+  // disarmed it): it must not call back into a deleted stream.
+  if (direct_get_armed_) store_->NotifyOnNextChange(nullptr);
 }
 
 absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(Engine* engine, api::StreamConfig config) {
@@ -161,7 +164,21 @@ absl::Status Stream::SaveMeta() {
   return store_->PutMeta(EncodeMeta(config_, created_ns_, sourcing_.Positions()));
 }
 
+void Stream::ArmDirectGetInvalidation() {
+  if (direct_get_armed_) return;
+  direct_get_armed_ = true;
+  store_->NotifyOnNextChange([this] { InvalidateDirectGets(); });
+}
+
+void Stream::InvalidateDirectGets() {
+  if (!direct_get_armed_) return;
+  direct_get_armed_ = false;
+  store_->NotifyOnNextChange(nullptr);
+  engine_->SendDirectGetInvalidation(config_.name);
+}
+
 absl::Status Stream::Update(api::StreamConfig config) {
+  InvalidateDirectGets();  // allow_direct, subjects or limits may change the answers
   config_ = std::move(config);
   sourcing_.Configure(config_, sourcing_.Positions());
   if (auto s = SaveMeta(); !s.ok()) return s;
@@ -176,6 +193,7 @@ absl::Status Stream::Update(api::StreamConfig config) {
 }
 
 absl::Status Stream::Destroy() {
+  InvalidateDirectGets();
   // As nats-server: each consumer's delete advisory, then the stream's.
   for (auto& [n, c] : consumers_) {
     c->Shutdown();

@@ -81,6 +81,10 @@ class Stream {
   void PersistConsumers(bool all_dirty);
   // A consumer acknowledged `seq` (interest / workqueue retention).
   void OnAcked(StreamSeq seq);
+  // A direct get of this stream was answered: a frontend may cache the
+  // answer, so the next change of the stream invalidates the frontends'
+  // copies (before that change is acknowledged to anyone).
+  void ArmDirectGetInvalidation();
 
  private:
   Stream(Engine* engine, StreamStore* store, api::StreamConfig config, int64_t created_ns);
@@ -126,6 +130,8 @@ class Stream {
   std::map<std::string, std::unique_ptr<Consumer>, std::less<>> consumers_;
   Sourcing sourcing_;
   bool meta_dirty_ = false;  // source cursors moved
+  bool direct_get_armed_ = false;  // see ArmDirectGetInvalidation
+  void InvalidateDirectGets();
   void AfterStore(StreamSeq seq, std::string_view subject);
 };
 

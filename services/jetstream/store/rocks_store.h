@@ -85,6 +85,9 @@ class RocksStreamStore final : public StreamStore {
   uint64_t NumPending(absl::Span<const std::string> filters, StreamSeq start,
                       bool last_per_subject) override;
   std::vector<StreamSeq> DeletedSeqs() override;
+  void NotifyOnNextChange(std::function<void()> notice) override {
+    on_next_change_ = std::move(notice);
+  }
   absl::Status PutMeta(std::string_view meta) override;
   const std::string& meta() const override { return meta_; }
   absl::Status PutConsumer(std::string_view name, std::string_view blob) override;
@@ -135,6 +138,7 @@ class RocksStreamStore final : public StreamStore {
   std::string meta_;
   bool dirty_ = false;
   bool index_hints_ = false;
+  std::function<void()> on_next_change_;
 
   uint64_t msgs_ = 0;
   uint64_t bytes_ = 0;

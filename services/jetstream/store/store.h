@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -124,6 +125,12 @@ class StreamStore {
                               bool last_per_subject) = 0;
   // Interior deleted sequences (deleted_details), ascending.
   virtual std::vector<StreamSeq> DeletedSeqs() = 0;
+
+  // Calls `notice` once, at the next change of the stream's messages (an
+  // append, a removal, a purge, skipped sequences), before that change's
+  // call returns; a later call replaces an earlier notice. The engine uses it
+  // to invalidate the frontends' direct-get caches.
+  virtual void NotifyOnNextChange(std::function<void()> notice) = 0;
 
   // Stream metadata (the engine's config + created time, opaque here).
   [[nodiscard]] virtual absl::Status PutMeta(std::string_view meta) = 0;

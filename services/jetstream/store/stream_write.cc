@@ -86,6 +86,11 @@ absl::Status RocksStreamStore::Recover(const keys::SeqState& persisted) {
 }
 
 void RocksStreamStore::MarkDirty() {
+  if (on_next_change_) {
+    std::function<void()> notice = std::move(on_next_change_);
+    on_next_change_ = nullptr;
+    notice();
+  }
   if (dirty_) return;
   dirty_ = true;
   store_->MarkDirty(this);
