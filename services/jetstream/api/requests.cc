@@ -423,25 +423,53 @@ std::string BuildAckSubject(const AckSubject& ack) {
   return out;
 }
 
-std::optional<AckSubject> ParseAckSubject(absl::string_view subject) {
-  std::vector<absl::string_view> t = absl::StrSplit(subject, '.');
-  if (t.size() != 9 || t[0] != "$JS" || t[1] != "ACK") return std::nullopt;
+std::optional<AckSubjectRef> ParseAckSubjectRef(absl::string_view subject) {
+  // Hot path (every ack): no split into a vector, no copies.
+  constexpr absl::string_view kPrefix = "$JS.ACK.";
+  if (!absl::StartsWith(subject, kPrefix)) return std::nullopt;
+  absl::string_view rest = subject.substr(kPrefix.size());
+  absl::string_view t[7];
+  for (int i = 0; i < 7; ++i) {
+    const size_t dot = rest.find('.');
+    if ((dot == absl::string_view::npos) != (i == 6)) return std::nullopt;  // exactly 9 tokens
+    t[i] = rest.substr(0, dot);
+    rest = dot == absl::string_view::npos ? absl::string_view() : rest.substr(dot + 1);
+  }
   auto num = [](absl::string_view s, uint64_t* v) {
-    if (s.empty()) return false;
+    if (s.empty() || s.size() > 20) return false;
+    uint64_t n = 0;
     for (char c : s) {
       if (c < '0' || c > '9') return false;
+      const uint64_t d = static_cast<uint64_t>(c - '0');
+      if (n > (UINT64_MAX - d) / 10) return false;  // overflow
+      n = n * 10 + d;
     }
-    return absl::SimpleAtoi(s, v);
+    *v = n;
+    return true;
   };
-  AckSubject a;
-  a.stream = std::string(t[2]);
-  a.consumer = std::string(t[3]);
+  AckSubjectRef a;
+  a.stream = t[0];
+  a.consumer = t[1];
   uint64_t ts = 0;
-  if (!num(t[4], &a.delivered) || !num(t[5], &a.stream_seq.value) ||
-      !num(t[6], &a.consumer_seq.value) || !num(t[7], &ts) || !num(t[8], &a.pending)) {
+  if (!num(t[2], &a.delivered) || !num(t[3], &a.stream_seq.value) ||
+      !num(t[4], &a.consumer_seq.value) || !num(t[5], &ts) || !num(t[6], &a.pending)) {
     return std::nullopt;
   }
   a.timestamp_ns = static_cast<int64_t>(ts);
+  return a;
+}
+
+std::optional<AckSubject> ParseAckSubject(absl::string_view subject) {
+  std::optional<AckSubjectRef> r = ParseAckSubjectRef(subject);
+  if (!r.has_value()) return std::nullopt;
+  AckSubject a;
+  a.stream = std::string(r->stream);
+  a.consumer = std::string(r->consumer);
+  a.delivered = r->delivered;
+  a.stream_seq = r->stream_seq;
+  a.consumer_seq = r->consumer_seq;
+  a.timestamp_ns = r->timestamp_ns;
+  a.pending = r->pending;
   return a;
 }
 

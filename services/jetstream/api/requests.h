@@ -169,5 +169,16 @@ std::string BuildAckSubject(const AckSubject& ack);
 void AppendAckSubject(const AckSubject& ack, std::string* out);
 // nullopt unless exactly 9 tokens starting "$JS.ACK" with numeric tokens.
 std::optional<AckSubject> ParseAckSubject(absl::string_view subject);
+// The same, viewing `subject` (which must outlive it): what the ack path uses.
+struct AckSubjectRef {
+  absl::string_view stream;
+  absl::string_view consumer;
+  uint64_t delivered = 0;
+  StreamSequence stream_seq;
+  ConsumerSequence consumer_seq;
+  int64_t timestamp_ns = 0;
+  uint64_t pending = 0;
+};
+std::optional<AckSubjectRef> ParseAckSubjectRef(absl::string_view subject);
 
 }  // namespace meridian::jetstream::api

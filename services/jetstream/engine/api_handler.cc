@@ -671,10 +671,10 @@ void ApiHandler::ConsumerPause(const router::PackedMessage& msg, std::string_vie
 }
 
 void ApiHandler::HandleAck(const router::PackedMessage& msg) {
-  auto ack = api::ParseAckSubject(AV(msg.subject));
+  auto ack = api::ParseAckSubjectRef(AV(msg.subject));
   if (!ack.has_value()) return;
-  Stream* stream = engine_->FindStream(ack->stream);
-  Consumer* c = stream == nullptr ? nullptr : stream->FindConsumer(ack->consumer);
+  Stream* stream = engine_->FindStream(SV(ack->stream));
+  Consumer* c = stream == nullptr ? nullptr : stream->FindConsumer(SV(ack->consumer));
   if (c == nullptr) return;
   c->OnAck(ack->stream_seq.value, ack->consumer_seq.value, ack->delivered, msg.payload, msg.reply);
 }

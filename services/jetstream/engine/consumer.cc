@@ -353,7 +353,17 @@ void Consumer::DeliverTo(const StoredMessage& m, bool redelivery, std::string_vi
   const int64_t now = engine->now_ns();
   ++delivered_.consumer_seq;
   const bool acking = config_.ack_policy != api::AckPolicy::kNone;
-  const uint64_t dc = acking ? ++delivery_counts_[m.seq] : 1;
+  // delivery_counts_ holds redelivered messages only (a first delivery
+  // costs no map node): absent means 1.
+  uint64_t dc = 1;
+  if (acking) {
+    if (auto it = delivery_counts_.find(m.seq); it != delivery_counts_.end()) {
+      dc = ++it->second;
+    } else if (redelivery || pending_.count(m.seq) > 0) {
+      dc = 2;
+      delivery_counts_.emplace(m.seq, dc);
+    }
+  }
   if (!redelivery) {
     if (!last_per_subject_.empty() && last_per_subject_.front() == m.seq) {
       last_per_subject_.pop_front();
@@ -377,14 +387,15 @@ void Consumer::DeliverTo(const StoredMessage& m, bool redelivery, std::string_vi
   last_delivery_ns_ = now;
   last_active_ns_ = now;
   const uint64_t pending = num_pending();
-  std::string reply = absl::StrCat("$JS.ACK.", stream_->name(), ".", name(), ".", dc, ".", m.seq,
-                                   ".", delivered_.consumer_seq, ".", m.ts_ns, ".", pending);
+  reply_.clear();  // reused: no allocation per delivery
+  absl::StrAppend(&reply_, "$JS.ACK.", stream_->name(), ".", name(), ".", dc, ".", m.seq, ".",
+                  delivered_.consumer_seq, ".", m.ts_ns, ".", pending);
   if (config_.headers_only) {
     std::string size = absl::StrCat(m.data.size());
     std::string hdrs = AddHeaders(m.headers, {{"Nats-Msg-Size", size}});
-    engine->Send(target, reply, hdrs, {}, m.subject);
+    engine->Send(target, reply_, hdrs, {}, m.subject);
   } else {
-    engine->Send(target, reply, m.headers, m.data, m.subject);
+    engine->Send(target, reply_, m.headers, m.data, m.subject);
   }
 }
 

@@ -160,6 +160,7 @@ class Consumer {
   std::map<int64_t, StreamSeq> nak_delayed_;        // -NAK with delay: due time -> seq
   std::deque<StreamSeq> last_per_subject_;          // initial set of last_per_subject
   std::deque<Waiting> waiting_;
+  std::string reply_;  // DeliverTo's $JS.ACK subject, reused
   bool dirty_ = false;
   bool persist_now_ = false;   // write in this turn (an answer confirms the change)
   int64_t persisted_ns_ = 0;   // last write

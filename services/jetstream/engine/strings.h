@@ -12,6 +12,7 @@
 namespace meridian::jetstream {
 
 inline absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline std::string_view SV(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 inline std::vector<std::string_view> SplitTokens(std::string_view s, char sep = '.') {
   std::vector<std::string_view> out;

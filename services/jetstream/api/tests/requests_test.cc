@@ -214,6 +214,17 @@ TEST(Acks, Subjects) {
   EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1.2.3.4.5.6"));
   EXPECT_FALSE(ParseAckSubject("$JS.NAK.S.C.1.2.3.4.5"));
   EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1.x.3.4.5"));
+  EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1..3.4.5"));
+  EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1.2.3.4.5."));
+  EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1.-2.3.4.5"));
+  EXPECT_FALSE(ParseAckSubject("$JS.ACK.S.C.1.18446744073709551616.3.4.5"));  // 2^64
+  auto max = ParseAckSubject("$JS.ACK.S.C.1.18446744073709551615.3.4.5");
+  ASSERT_TRUE(max);
+  EXPECT_EQ(max->stream_seq.value, UINT64_MAX);
+  auto ref = ParseAckSubjectRef(s);
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->stream, "KV_cfg");
+  EXPECT_EQ(ref->stream.data(), s.data() + 8);  // a view into the subject
 }
 
 }  // namespace
