@@ -20,6 +20,12 @@ bool Tokenize(std::string_view subject, Tokens* out) {
   return true;
 }
 
+// A subject to match: non-empty, no empty token (nothing matches one).
+bool NoEmptyToken(std::string_view subject) {
+  return !subject.empty() && subject.front() != kTokenSeparator &&
+         subject.back() != kTokenSeparator && subject.find("..") == std::string_view::npos;
+}
+
 // What the trie accepts (nats-server Sublist.Insert): non-empty tokens and
 // nothing after '>'.
 bool IndexableSubject(std::string_view subject) {
@@ -300,27 +306,29 @@ MatchResultPtr Sublist::Match(std::string_view subject, uint64_t* generation) {
 }
 
 MatchResultPtr Sublist::MatchLocked(std::string_view subject) const {
-  Tokens tokens;
-  if (subject.empty() || !Tokenize(subject, &tokens)) return EmptyResultPtr();
+  if (!NoEmptyToken(subject)) return EmptyResultPtr();
   MatchResult result;
-  MatchLevel(&root_, tokens, &result);
+  MatchLevel(&root_, subject, &result);
   if (result.empty()) return EmptyResultPtr();
   return std::make_shared<const MatchResult>(std::move(result));
 }
 
-void Sublist::MatchLevel(const Level* level,
-                         absl::Span<const std::string_view> tokens,
-                         MatchResult* result) {
+// Tokens are split off as the walk goes: a walk that leaves the trie early
+// (a unique reply inbox, a $JS.ACK subject) does not split the rest.
+void Sublist::MatchLevel(const Level* level, std::string_view rest, MatchResult* result) {
   const Node* pwc = nullptr;
   const Node* node = nullptr;
-  for (size_t i = 0; i < tokens.size(); ++i) {
+  while (true) {
     if (level == nullptr) return;
+    const size_t dot = rest.find(kTokenSeparator);
+    const std::string_view token = rest.substr(0, dot);
     if (level->fwc != nullptr) AddNodeToResult(level->fwc.get(), result);
     pwc = level->pwc.get();
-    if (pwc != nullptr)
-      MatchLevel(pwc->next.get(), tokens.subspan(i + 1), result);
-    auto it = level->nodes.find(tokens[i]);
+    auto it = level->nodes.find(token);
     node = it == level->nodes.end() ? nullptr : it->second.get();
+    if (dot == std::string_view::npos) break;  // the last token
+    rest.remove_prefix(dot + 1);
+    if (pwc != nullptr) MatchLevel(pwc->next.get(), rest, result);
     level = node == nullptr ? nullptr : node->next.get();
   }
   if (node != nullptr) AddNodeToResult(node, result);

@@ -190,9 +190,7 @@ class Sublist {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  static void MatchLevel(const Level* level,
-                         absl::Span<const std::string_view> tokens,
-                         MatchResult* result);
+  static void MatchLevel(const Level* level, std::string_view rest, MatchResult* result);
   static void AddNodeToResult(const Node* node, MatchResult* result);
   static bool LevelHasInterest(const Level* level,
                                absl::Span<const std::string_view> tokens);

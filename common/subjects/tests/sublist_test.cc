@@ -90,6 +90,11 @@ TEST(SublistTest, Wildcards) {
             (std::set<Subscription*>{pwc, fwc, all}));
   EXPECT_TRUE(sl.Match("foo..bar")->empty());
   EXPECT_TRUE(sl.Match("")->empty());
+  // An empty token anywhere matches nothing, not even '>' (the walk splits
+  // tokens lazily, so the check cannot rely on reaching them).
+  for (const char* bad : {"foo.", ".foo", "x.bar.", "foo.bar..baz", "."}) {
+    EXPECT_TRUE(sl.Match(bad)->empty()) << bad;
+  }
 }
 
 TEST(SublistTest, QueueGroups) {
