@@ -23,8 +23,10 @@ namespace meridian::subjects::internal {
 class SecondMissAdmission {
  public:
   // True if `subject` should be cached now (its second recent miss).
-  bool Admit(std::string_view subject) {
-    const uint64_t h = absl::Hash<std::string_view>{}(subject) | 1;  // 0 marks an empty slot
+  bool Admit(std::string_view subject) { return AdmitHash(absl::Hash<std::string_view>{}(subject)); }
+  // The same with the subject's hash already computed (any good 64-bit hash).
+  bool AdmitHash(uint64_t hash) {
+    const uint64_t h = hash | 1;  // 0 marks an empty slot
     std::atomic<uint64_t>& slot = slots_[h & (kSlots - 1)];
     if (slot.load(std::memory_order_relaxed) == h) return true;
     slot.store(h, std::memory_order_relaxed);

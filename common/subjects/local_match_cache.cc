@@ -23,23 +23,25 @@ void LocalMatchCache::Clear() {
 }
 
 const MatchResult& LocalMatchCache::Match(std::string_view subject) {
+  // One hash for this cache, the sublist's cache and both admissions.
+  const size_t hash = internal::StringHash{}(subject);
   uint64_t generation = sublist_->generation();
   if (generation != generation_) {
     Clear();
     generation_ = generation;
-  } else if (auto it = entries_.find(subject); it != entries_.end()) {
+  } else if (auto it = entries_.find(subject, hash); it != entries_.end()) {
     ++hits_;
     return *it->second;
   }
   ++misses_;
-  MatchResultPtr result = sublist_->Match(subject, &generation);
+  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation);
   if (generation != generation_) {
     // The sublist changed since we looked: what we hold is older than
     // `result`.
     Clear();
     generation_ = generation;
   }
-  if (!admission_.Admit(subject)) {
+  if (!admission_.AdmitHash(hash)) {
     // Not cached (yet): kept alive until Quiesce like a retired entry.
     retired_.push_back(std::move(result));
     return *retired_.back();

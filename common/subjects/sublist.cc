@@ -269,17 +269,22 @@ void Sublist::SweepCache() {
 }
 
 MatchResultPtr Sublist::Match(std::string_view subject, uint64_t* generation) {
+  return MatchHashed(subject, internal::StringHash{}(subject), generation);
+}
+
+MatchResultPtr Sublist::MatchHashed(std::string_view subject, size_t hash,
+                                    uint64_t* generation) {
   matches_.fetch_add(1, std::memory_order_relaxed);
   {
     absl::ReaderMutexLock lock(&mu_);
     if (cache_on_) {
-      auto it = cache_.find(subject);
+      auto it = cache_.find(subject, hash);
       if (it != cache_.end()) {
         cache_hits_.fetch_add(1, std::memory_order_relaxed);
         if (generation != nullptr) *generation = this->generation();
         return it->second;
       }
-      if (options_.cache_second_miss && !admission_.Admit(subject)) {
+      if (options_.cache_second_miss && !admission_.AdmitHash(hash)) {
         // First miss: answer without caching (and without the writer lock).
         if (generation != nullptr) *generation = this->generation();
         return MatchLocked(subject);
@@ -294,7 +299,7 @@ MatchResultPtr Sublist::Match(std::string_view subject, uint64_t* generation) {
   absl::MutexLock lock(&mu_);
   if (generation != nullptr) *generation = this->generation();
   if (!cache_on_) return MatchLocked(subject);
-  auto it = cache_.find(subject);
+  auto it = cache_.find(subject, hash);
   if (it != cache_.end()) {
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
     return it->second;

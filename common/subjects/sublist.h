@@ -147,6 +147,10 @@ class Sublist {
   // result belongs to (read under the same lock).
   MatchResultPtr Match(std::string_view subject,
                        uint64_t* generation = nullptr);
+  // The same with `hash` = internal::StringHash{}(subject), computed once by
+  // a caller that hashes the subject anyway (LocalMatchCache).
+  MatchResultPtr MatchHashed(std::string_view subject, size_t hash,
+                             uint64_t* generation = nullptr);
   // Whether anything matches `subject` (cheaper than Match on a miss).
   bool HasInterest(std::string_view subject);
 

@@ -440,9 +440,11 @@ std::optional<AckSubjectRef> ParseAckSubjectRef(absl::string_view subject) {
     uint64_t n = 0;
     for (char c : s) {
       if (c < '0' || c > '9') return false;
-      const uint64_t d = static_cast<uint64_t>(c - '0');
-      if (n > (UINT64_MAX - d) / 10) return false;  // overflow
-      n = n * 10 + d;
+      // Only a 20-digit number can overflow; the builtins cost no division.
+      if (__builtin_mul_overflow(n, 10u, &n) ||
+          __builtin_add_overflow(n, static_cast<uint64_t>(c - '0'), &n)) {
+        return false;
+      }
     }
     *v = n;
     return true;
