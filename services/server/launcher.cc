@@ -250,8 +250,10 @@ std::vector<ChildSpec> BuildSpecs(const LaunchOptions& o, const std::string& run
     }
     if (o.jetstream) {
       fe.args.insert(fe.args.end(), {"--jetstream", "--jetstream_service", sock("jetstream")});
-      // Direct gets (KV get) answered at the frontend: exact only while it is
-      // the only frontend (services/frontend/direct_get_cache.h).
+      // Direct gets (KV get) answered at the frontend: exact only while every
+      // client reaches JetStream through this one frontend
+      // (services/frontend/direct_get_cache.h). Leaf nodes and gateways, once
+      // the links service carries clients, must turn it off too.
       if (o.frontends == 1 && o.cluster_listen.empty() && o.routes.empty()) {
         fe.args.insert(fe.args.end(), {"--direct_get_cache", absl::StrCat(kDirectGetCacheBytes)});
       }
