@@ -68,7 +68,11 @@ void DirectGetCache::ExpectReply(std::string_view reply, std::string_view stream
   std::lock_guard<std::mutex> lock(mu_);
   if (awaited_.size() >= kMaxAwaited) ExpireAwaitedLocked(now);
   if (awaited_.size() >= kMaxAwaited) awaited_.clear();  // answers that never come
-  Awaited& a = awaited_[std::string(reply)];
+  auto [pos, fresh] = awaited_.try_emplace(std::string(reply));
+  Awaited& a = pos->second;
+  // A reply subject reused while an answer is awaited on it: which answer
+  // belongs to which request (and which epoch) is unknown, so neither is kept.
+  a.ambiguous = !fresh;
   a.stream.assign(stream);
   a.request_subject.assign(request_subject);
   a.epoch = epoch_;
@@ -93,7 +97,7 @@ void DirectGetCache::OnRouted(std::string_view subject, std::string_view headers
   Awaited a = std::move(it->second);
   awaited_.erase(it);
   expecting_.store(awaited_.size(), std::memory_order_relaxed);
-  if (a.epoch != epoch_ || a.deadline < now || !Cacheable(headers)) return;
+  if (a.ambiguous || a.epoch != epoch_ || a.deadline < now || !Cacheable(headers)) return;
   StreamEntries& s = streams_[a.stream];  // exists: created at ExpectReply or later
   if (s.epoch != a.stream_epoch) return;  // the stream changed meanwhile
   const uint64_t size = EntryBytes(a.request_subject, headers, payload);

@@ -25,6 +25,11 @@
 //   other frontends the ack can reach a client there before the invalidation
 //   arrives here, and a client told of the change outside NATS could read
 //   the old value (as from a lagging replica with nats-server's allow_direct).
+// * Answers are taken only from messages the router sends: with one
+//   frontend no client publishes there (a client's message to someone's
+//   reply subject is delivered locally and never stored), so only
+//   meridian-jetstream's answers are. A reply subject reused before its
+//   answer came stores nothing.
 // * A client's own publishes are not covered by invalidations until
 //   meridian-jetstream processed them: the caller forwards the gets of a
 //   connection that forwarded anything else until one of them is answered
@@ -106,6 +111,7 @@ class DirectGetCache {
     std::string stream, request_subject;
     uint64_t epoch = 0, stream_epoch = 0;
     absl::Time deadline;
+    bool ambiguous = false;  // the reply subject was reused before an answer came
   };
   static constexpr size_t kMaxAwaited = 4096;
   static bool Cacheable(std::string_view headers);

@@ -73,6 +73,27 @@ TEST(DirectGetCacheTest, UnawaitedMessagesAreIgnored) {
   EXPECT_EQ(c.stats().stored, 0u);
 }
 
+TEST(DirectGetCacheTest, AReplySubjectReusedBeforeTheAnswerStoresNothing) {
+  // Two gets on one reply subject: the first answer could be taken for the
+  // second request (another key, or an epoch after an invalidation).
+  DirectGetCache c(Opts());
+  const std::string other = "$JS.API.DIRECT.GET.KV_b.$KV.b.other";
+  c.ExpectReply("_INBOX.same", "KV_b", kGet);
+  c.ExpectReply("_INBOX.same", "KV_b", other);
+  c.OnRouted("_INBOX.same", kFound, "the answer for k");
+  EXPECT_EQ(c.Lookup("KV_b", other), nullptr);
+  EXPECT_EQ(c.Lookup("KV_b", kGet), nullptr);
+  // The same key twice, an invalidation between the requests.
+  c.ExpectReply("_INBOX.again", "KV_b", kGet);
+  c.Invalidate("KV_b");
+  c.ExpectReply("_INBOX.again", "KV_b", kGet);
+  c.OnRouted("_INBOX.again", kFound, "maybe from before the change");
+  EXPECT_EQ(c.Lookup("KV_b", kGet), nullptr);
+  // Once answered, the subject may be used again.
+  Answer(c, "_INBOX.again", kGet, kFound, "fresh");
+  EXPECT_NE(c.Lookup("KV_b", kGet), nullptr);
+}
+
 TEST(DirectGetCacheTest, InvalidationDropsTheStreamOnly) {
   DirectGetCache c(Opts());
   const std::string other = "$JS.API.DIRECT.GET.KV_c.$KV.c.k";
