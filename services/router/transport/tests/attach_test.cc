@@ -83,13 +83,19 @@ class RecordingHandler : public PeerHandler {
     std::lock_guard<std::mutex> lock(mu_);
     return std::find(detached_.begin(), detached_.end(), id) != detached_.end();
   }
-  // The session whose Hello carried `peer_id`, or null.
+  // The session whose Hello carried `peer_id`, or null if none attached within
+  // 15 s. A client counts as connected once it has the server's Hello, which
+  // the server queues before calling OnAttach: the session may follow.
   std::shared_ptr<PeerSession> session(const std::string& peer_id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, hello] : hellos_) {
-      if (hello.peer_id() == peer_id) return sessions_[id];
-    }
-    return nullptr;
+    std::shared_ptr<PeerSession> found;
+    (void)WaitFor([&] {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [id, hello] : hellos_) {
+        if (hello.peer_id() == peer_id) found = sessions_[id];
+      }
+      return found != nullptr;
+    });
+    return found;
   }
   std::vector<std::string> subjects(uint64_t id) {
     std::lock_guard<std::mutex> lock(mu_);
