@@ -3,22 +3,10 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
 #include "common/subjects/subject.h"
 
 namespace meridian::subjects {
 namespace {
-
-using Tokens = absl::InlinedVector<std::string_view, 16>;
-
-// Splits a subject to match; false on an empty token (nothing matches it).
-bool Tokenize(std::string_view subject, Tokens* out) {
-  for (TokenIterator it(subject); !it.done(); it.Next()) {
-    if (it.token().empty()) return false;
-    out->push_back(it.token());
-  }
-  return true;
-}
 
 // A subject to match: non-empty, no empty token (nothing matches one).
 bool NoEmptyToken(std::string_view subject) {
@@ -364,33 +352,33 @@ void Sublist::AddNodeToResult(const Node* node, MatchResult* result) {
 }
 
 bool Sublist::HasInterest(std::string_view subject) {
-  Tokens tokens;
-  if (subject.empty() || !Tokenize(subject, &tokens)) return false;
+  if (!NoEmptyToken(subject)) return false;
   absl::ReaderMutexLock lock(&mu_);
   if (cache_on_) {
     auto it = cache_.find(subject);
     if (it != cache_.end()) return !it->second->empty();
   }
-  return LevelHasInterest(&root_, tokens);
+  return LevelHasInterest(&root_, subject);
 }
 
-bool Sublist::LevelHasInterest(const Level* level,
-                               absl::Span<const std::string_view> tokens) {
+// The walk of MatchLevel, stopping at the first subscriber.
+bool Sublist::LevelHasInterest(const Level* level, std::string_view rest) {
   auto has_subs = [](const Node* n) {
     return !n->psubs.empty() || !n->qsubs.empty();
   };
   const Node* pwc = nullptr;
   const Node* node = nullptr;
-  for (size_t i = 0; i < tokens.size(); ++i) {
+  while (true) {
     if (level == nullptr) return false;
+    const size_t dot = rest.find(kTokenSeparator);
+    const std::string_view token = rest.substr(0, dot);
     if (level->fwc != nullptr && has_subs(level->fwc.get())) return true;
     pwc = level->pwc.get();
-    if (pwc != nullptr &&
-        LevelHasInterest(pwc->next.get(), tokens.subspan(i + 1))) {
-      return true;
-    }
-    auto it = level->nodes.find(tokens[i]);
+    auto it = level->nodes.find(token);
     node = it == level->nodes.end() ? nullptr : it->second.get();
+    if (dot == std::string_view::npos) break;  // the last token
+    rest.remove_prefix(dot + 1);
+    if (pwc != nullptr && LevelHasInterest(pwc->next.get(), rest)) return true;
     level = node == nullptr ? nullptr : node->next.get();
   }
   return (node != nullptr && has_subs(node)) ||

@@ -196,8 +196,7 @@ class Sublist {
 
   static void MatchLevel(const Level* level, std::string_view rest, MatchResult* result);
   static void AddNodeToResult(const Node* node, MatchResult* result);
-  static bool LevelHasInterest(const Level* level,
-                               absl::Span<const std::string_view> tokens);
+  static bool LevelHasInterest(const Level* level, std::string_view rest);
   static void CollectAll(const Level* level, std::vector<Subscription*>* out);
 
   const SublistOptions options_;

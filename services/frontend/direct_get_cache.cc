@@ -20,16 +20,12 @@ uint64_t EntryBytes(std::string_view request_subject, const DirectGetCache::Entr
   return EntryBytes(request_subject, e.headers, e.payload);
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
-
 }  // namespace
 
 DirectGetCache::DirectGetCache(DirectGetCacheOptions options) : options_(options) {}
 
 std::string_view DirectGetCache::RequestStream(std::string_view subject) {
-  if (!StartsWith(subject, kRequestPrefix)) return {};
+  if (!subject.starts_with(kRequestPrefix)) return {};
   std::string_view rest = subject.substr(kRequestPrefix.size());
   size_t dot = rest.find('.');
   // A stream name, a dot, then a non-empty subject.
@@ -40,8 +36,8 @@ std::string_view DirectGetCache::RequestStream(std::string_view subject) {
 bool DirectGetCache::Cacheable(std::string_view headers) {
   // A found message (JetStream's headers, no status) or "404 Message Not
   // Found": both follow from the stream's contents alone.
-  if (StartsWith(headers, "NATS/1.0 404")) return true;
-  return StartsWith(headers, "NATS/1.0\r\n") &&
+  if (headers.starts_with("NATS/1.0 404")) return true;
+  return headers.starts_with("NATS/1.0\r\n") &&
          headers.find("\r\nNats-Sequence:") != std::string_view::npos;
 }
 
@@ -120,7 +116,7 @@ void DirectGetCache::OnRouted(std::string_view subject, std::string_view headers
 }
 
 void DirectGetCache::OnInternal(std::string_view subject) {
-  if (StartsWith(subject, kInvalidationPrefix)) {
+  if (subject.starts_with(kInvalidationPrefix)) {
     Invalidate(subject.substr(kInvalidationPrefix.size()));
   }
 }

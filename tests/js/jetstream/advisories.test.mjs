@@ -5,9 +5,16 @@
 // only to those who listen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Clients, record, waitFor } from "../lib/util.mjs";
-import { apiRequest, expectApiError, publishN, startJetStreamServer, uniqName } from "../lib/jetstream.mjs";
+import { jetstream } from "@nats-io/jetstream";
+import { record, waitFor } from "../lib/util.mjs";
+import {
+  apiRequest,
+  closeJetStreamSuite,
+  expectApiError,
+  openJetStreamSuite,
+  publishN,
+  uniqName,
+} from "../lib/jetstream.mjs";
 
 let srv;
 let clients;
@@ -15,22 +22,15 @@ let nc;
 let jsm;
 let js;
 
-before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  js = jetstream(nc);
-});
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+let suite;
+before(async () => ({ srv, clients, nc, jsm, js } = suite = await openJetStreamSuite()));
+after(() => closeJetStreamSuite(suite));
 
 const NS = 1_000_000; // nanoseconds per millisecond
 const T = { timeout: 30_000 };
 const EVENT_KEYS = ["type", "id", "timestamp"]; // TypedEvent, always first
+// MSG_NAKED and MSG_TERMINATED advisories, in Go struct order.
+const NAK_TERM_KEYS = [...EVENT_KEYS, "stream", "consumer", "consumer_seq", "stream_seq", "deliveries"];
 
 /**
  * Subscribe to every event ($JS.EVENT.>) and wait until the server knows:
@@ -194,14 +194,7 @@ test("naks are announced; max_deliver 2 reached after two naks gives MAX_DELIVER
     const nak1 = await ev.next(nakSubject);
     const nak2 = await ev.next(nakSubject, () => true, 2);
     assertEvent(nak1, "io.nats.jetstream.advisory.v1.nak", t0);
-    assert.deepEqual(Object.keys(nak1), [
-      ...EVENT_KEYS,
-      "stream",
-      "consumer",
-      "consumer_seq",
-      "stream_seq",
-      "deliveries",
-    ]);
+    assert.deepEqual(Object.keys(nak1), NAK_TERM_KEYS);
     assert.deepEqual(
       [nak1.stream, nak1.consumer, nak1.consumer_seq, nak1.stream_seq, nak1.deliveries],
       [name, "m", 1, 1, 1],
@@ -257,14 +250,7 @@ test("+TERM gives MSG_TERMINATED with the delivery's numbers", T, () =>
 
     const term = await ev.next(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${name}.t`);
     assertEvent(term, "io.nats.jetstream.advisory.v1.terminated", t0);
-    assert.deepEqual(Object.keys(term), [
-      ...EVENT_KEYS,
-      "stream",
-      "consumer",
-      "consumer_seq",
-      "stream_seq",
-      "deliveries",
-    ]);
+    assert.deepEqual(Object.keys(term), NAK_TERM_KEYS);
     assert.deepEqual(
       [term.stream, term.consumer, term.consumer_seq, term.stream_seq, term.deliveries],
       [name, "t", 2, 1, 2],

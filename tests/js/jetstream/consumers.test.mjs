@@ -5,19 +5,20 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createInbox } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Clients, waitFor, withTimeout, record } from "../lib/util.mjs";
+import { jetstream } from "@nats-io/jetstream";
+import { waitFor, withTimeout, record } from "../lib/util.mjs";
 import {
   apiRequest,
   assertRawError,
+  closeJetStreamSuite,
   counts,
   drainIter,
   expectApiError,
+  openJetStreamSuite,
   publishN,
   rawPull,
   referenceLacks,
   skipUnlessSupported,
-  startJetStreamServer,
   stopIter,
   takeN,
   uniqName,
@@ -29,18 +30,9 @@ let nc;
 let jsm;
 let js;
 
-before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  js = jetstream(nc);
-});
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+let suite;
+before(async () => ({ srv, clients, nc, jsm, js } = suite = await openJetStreamSuite()));
+after(() => closeJetStreamSuite(suite));
 
 const NS = 1_000_000; // nanoseconds per millisecond
 const T = { timeout: 30_000 }; // per test, well under the runner's 120 s

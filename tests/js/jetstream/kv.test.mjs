@@ -3,14 +3,15 @@
 // ordered push consumers (watch / keys / history).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { Clients, waitFor, withTimeout } from "../lib/util.mjs";
+import { waitFor, withTimeout } from "../lib/util.mjs";
 import {
+  closeJetStreamSuite,
   drainIter,
   expectApiError,
+  openJetStreamSuite,
   skipUnlessSupported,
-  startJetStreamServer,
   stopIter,
   takeN,
 } from "../lib/jetstream.mjs";
@@ -24,18 +25,12 @@ let kvm;
 
 const T = { timeout: 30_000 }; // per test, well under the runner's 120 s
 
+let suite;
 before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  kvm = new Kvm(jetstream(nc));
+  ({ srv, clients, nc, jsm } = suite = await openJetStreamSuite());
+  kvm = new Kvm(suite.js);
 });
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+after(() => closeJetStreamSuite(suite));
 
 const bucketName = (p = "b") => `${p}_${nuid.next()}`;
 

@@ -4,11 +4,16 @@
 // reference server (NATS_TEST_SERVER=nats-server).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { execFileSync } from "node:child_process";
 import { isMeridianBinary, startServer } from "../lib/server.mjs";
-import { Clients, waitFor, withTimeout } from "../lib/util.mjs";
-import { startJetStreamServer, uniqName } from "../lib/jetstream.mjs";
+import { waitFor, withTimeout } from "../lib/util.mjs";
+import {
+  closeJetStreamSuite,
+  openJetStreamSuite,
+  startJetStreamServer,
+  uniqName,
+} from "../lib/jetstream.mjs";
 
 const T = { timeout: 30_000 };
 
@@ -18,18 +23,9 @@ let nc;
 let jsm;
 let js;
 
-before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  js = jetstream(nc);
-});
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+let suite;
+before(async () => ({ srv, clients, nc, jsm, js } = suite = await openJetStreamSuite()));
+after(() => closeJetStreamSuite(suite));
 
 async function get(server, path) {
   assert.ok(server.monitoringUrl, "the server reports a monitoring port");

@@ -4,13 +4,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { nuid } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
-import { Clients, withTimeout } from "../lib/util.mjs";
+import { withTimeout } from "../lib/util.mjs";
 import {
+  closeJetStreamSuite,
   expectApiError,
+  openJetStreamSuite,
   skipUnlessSupported,
-  startJetStreamServer,
   stopIter,
   takeN,
 } from "../lib/jetstream.mjs";
@@ -24,18 +25,12 @@ let objm;
 const T = { timeout: 30_000 }; // per test, well under the runner's 120 s
 const CHUNK = 128 * 1024;
 
+let suite;
 before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  objm = new Objm(jetstream(nc));
+  ({ srv, clients, nc, jsm } = suite = await openJetStreamSuite());
+  objm = new Objm(suite.js);
 });
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+after(() => closeJetStreamSuite(suite));
 
 const bucketName = (p = "o") => `${p}_${nuid.next()}`;
 const b64urlPadded = (buf) => Buffer.from(buf).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");

@@ -3,9 +3,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Clients, withTimeout } from "../lib/util.mjs";
-import { expectApiError, skipUnlessSupported, startJetStreamServer, uniqName } from "../lib/jetstream.mjs";
+import { jetstream } from "@nats-io/jetstream";
+import { withTimeout } from "../lib/util.mjs";
+import {
+  closeJetStreamSuite,
+  expectApiError,
+  openJetStreamSuite,
+  skipUnlessSupported,
+  uniqName,
+} from "../lib/jetstream.mjs";
 
 let srv;
 let clients;
@@ -15,18 +21,9 @@ let js;
 
 const T = { timeout: 30_000 }; // per test, well under the runner's 120 s
 
-before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  js = jetstream(nc);
-});
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+let suite;
+before(async () => ({ srv, clients, nc, jsm, js } = suite = await openJetStreamSuite()));
+after(() => closeJetStreamSuite(suite));
 
 async function stream(prefix, extra = {}) {
   const name = uniqName(prefix);

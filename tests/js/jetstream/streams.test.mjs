@@ -4,16 +4,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { errors, headers } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { Clients, waitFor, record } from "../lib/util.mjs";
+import { jetstream } from "@nats-io/jetstream";
+import { waitFor, record } from "../lib/util.mjs";
 import { isMeridianBinary } from "../lib/server.mjs";
 import {
   apiRequest,
   assertRawError,
+  closeJetStreamSuite,
   expectApiError,
+  openJetStreamSuite,
   publishN,
   skipUnlessSupported,
-  startJetStreamServer,
   uniqName,
 } from "../lib/jetstream.mjs";
 
@@ -25,18 +26,9 @@ let js;
 
 const T = { timeout: 30_000 }; // per test, well under the runner's 120 s
 
-before(async () => {
-  srv = await startJetStreamServer();
-  clients = new Clients(srv);
-  nc = await clients.connect();
-  jsm = await jetstreamManager(nc);
-  js = jetstream(nc);
-});
-
-after(async () => {
-  await clients?.closeAll();
-  await srv?.dispose();
-});
+let suite;
+before(async () => ({ srv, clients, nc, jsm, js } = suite = await openJetStreamSuite()));
+after(() => closeJetStreamSuite(suite));
 
 const NS = 1_000_000; // nanoseconds per millisecond
 

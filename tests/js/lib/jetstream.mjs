@@ -6,9 +6,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInbox, nuid } from "@nats-io/transport-node";
-import { JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiError, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { startServer, isMeridianBinary } from "./server.mjs";
-import { compareVersions, withTimeout } from "./util.mjs";
+import { Clients, compareVersions, withTimeout } from "./util.mjs";
 
 /**
  * Start `$NATS_TEST_SERVER -js -sd <fresh temp store dir> [args]`.
@@ -25,6 +25,28 @@ export async function startJetStreamServer(o = {}) {
     if (!process.env.NATS_TEST_KEEP_TMP) fs.rmSync(storeDir, { recursive: true, force: true });
   };
   return srv;
+}
+
+/**
+ * A test file's JetStream server and one client: { srv, clients, nc, jsm, js }.
+ * Pair with closeJetStreamSuite in after().
+ */
+export async function openJetStreamSuite(o = {}) {
+  const srv = await startJetStreamServer(o);
+  const clients = new Clients(srv);
+  try {
+    const nc = await clients.connect();
+    return { srv, clients, nc, jsm: await jetstreamManager(nc), js: jetstream(nc) };
+  } catch (err) {
+    await clients.closeAll();
+    await srv.dispose();
+    throw err;
+  }
+}
+
+export async function closeJetStreamSuite(suite) {
+  await suite?.clients?.closeAll();
+  await suite?.srv?.dispose();
 }
 
 /**
