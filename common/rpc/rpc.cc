@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel_posix.h"
 #include "grpcpp/health_check_service_interface.h"
 
 namespace meridian::rpc {
@@ -74,11 +75,24 @@ void GrpcServer::Shutdown(absl::Duration grace) {
 
 void PreferPerQueuePolling() { ::setenv("GRPC_POLL_STRATEGY", "poll", /*overwrite=*/0); }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+namespace {
+
+grpc::ChannelArguments ClientArguments() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  return args;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> MakeChannelFromFd(const std::string& target, int fd) {
+  return grpc::CreateCustomInsecureChannelFromFd(target, fd, ClientArguments());
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args = ClientArguments();
   // Reconnect quickly after a peer restarts (default max backoff is 120 s).
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);

@@ -58,6 +58,9 @@ class GrpcServer {
 // A channel to `target` (host:port or unix:/path), insecure (loopback or
 // pod network; mTLS is a later issue).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+// The same settings over a socket already connected to `target` (the
+// channel owns `fd` and cannot reconnect: one channel per connection).
+std::shared_ptr<grpc::Channel> MakeChannelFromFd(const std::string& target, int fd);
 
 enum class Health { kServing, kNotServing, kUnreachable };
 // Calls grpc.health.v1 Check on `target` with a deadline.

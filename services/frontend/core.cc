@@ -53,7 +53,7 @@ absl::Status Core::Start() {
   if (router_link_) {
     std::string host = listener_->host();
     if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
-    router_link_->Start(absl::StrCat(host, ":", listener_->port()));
+    router_link_->Start(absl::StrCat(host, ":", listener_->port()), workers_[0]->link_driver());
     // Clients are taken once the router told us what the others want (e.g.
     // JetStream's subjects), so a client arriving at a (re)start does not
     // get "no responders" for a service that is there. Bounded: a router

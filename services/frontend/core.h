@@ -41,6 +41,8 @@ struct CoreOptions {
   std::vector<std::string> routers;
   // With JetStream and a router: answers of direct gets kept here.
   DirectGetCacheOptions direct_get;
+  // The router link's stream on its own thread; default: driven by loop 0.
+  bool router_thread = false;
 };
 
 class Core {

@@ -21,6 +21,7 @@ Frontend::Frontend(FrontendOptions options, std::string server_id) : options_(st
   core.jetstream = options_.jetstream;
   core.limits = options_.limits;
   core.direct_get = options_.direct_get;
+  core.router_thread = options_.router_thread;
   for (absl::string_view r : absl::StrSplit(options_.router, ',', absl::SkipWhitespace())) {
     core.routers.emplace_back(r.data(), r.size());
   }

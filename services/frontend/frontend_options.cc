@@ -22,6 +22,9 @@ void FrontendOptions::Register(options::OptionSet& set) {
   set.String({"pass"}, &pass, "Password required for connections");
   set.String({"auth"}, &auth_token, "Token required for connections").ConfigKey("auth_token");
   set.Int({"loops"}, &loops, "Event loops (threads) for client connections; 0 = one per core");
+  set.Bool({"router_thread"}, &router_thread,
+           "Run the router link's gRPC stream on a thread of its own instead of on the first "
+           "event loop (one more hand-off per message each way)");
   set.Size({"max_payload"}, &limits.max_payload, "Largest message payload accepted");
   set.Int({"max_control_line"}, &limits.max_control_line, "Longest protocol control line");
   set.Int({"max_connections"}, &limits.max_connections, "Most client connections");

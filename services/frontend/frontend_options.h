@@ -22,6 +22,7 @@ struct FrontendOptions {
   std::string pass;
   std::string auth_token;
   int64_t loops = 0;  // event loops (threads); 0 = one per core
+  bool router_thread = false;  // the router link on its own thread, not loop 0
   Limits limits;
   DirectGetCacheOptions direct_get;
 

@@ -1,12 +1,14 @@
 #include "services/frontend/router_link.h"
 
 #include <algorithm>
+#include <future>
 
 #include "absl/hash/hash.h"
 #include "common/log/log.h"
 #include "meridian/router/v1/router.pb.h"
 #include "services/frontend/core.h"
 #include "services/frontend/direct_get_cache.h"
+#include "services/frontend/link_driver.h"
 #include "services/frontend/worker.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/packed.h"
@@ -56,8 +58,9 @@ RouterLink::~RouterLink() {
   retired_.FreeAll();
 }
 
-void RouterLink::Start(std::string client_url) {
+void RouterLink::Start(std::string client_url, LinkDriver* driver) {
   client_url_ = std::move(client_url);
+  driver_ = driver;
   router::AttachClientOptions o;
   o.target = targets_.front();
   o.fallback_targets.assign(targets_.begin() + 1, targets_.end());
@@ -66,6 +69,7 @@ void RouterLink::Start(std::string client_url) {
   o.hello.set_kind(router::v1::PEER_KIND_FRONTEND);
   o.hello.set_protocol_version(1);
   o.hello.add_client_urls(client_url_);
+  o.driver = driver_;
   o.on_connected = [this](bool, const router::v1::Hello& hello) { OnConnected(&hello); };
   o.on_frame = [this](Frame& frame) { OnFrame(&frame); };
   o.on_disconnected = [this](const absl::Status& status) {
@@ -83,8 +87,21 @@ bool RouterLink::WaitInitialView(absl::Duration timeout) {
 }
 
 void RouterLink::Stop() {
+  if (driver_ != nullptr && !driver_detached_) {
+    // Loop 0 stops driving first; the client's Stop then ends the stream here.
+    driver_detached_ = true;
+    std::promise<void> detached;
+    LinkDriver* driver = driver_;
+    core_->workers()[0]->thread().Post([driver, &detached] {
+      driver->Detach();
+      detached.set_value();
+    });
+    detached.get_future().wait();
+  }
   if (client_) client_->Stop();
 }
+
+void RouterLink::Drive(bool writable) { client_->Drive(writable); }
 
 // --- Local interest ---
 
@@ -270,7 +287,14 @@ void RouterLink::OnFrame(void* raw) {
   }
   routed_in_.fetch_add(count, std::memory_order_relaxed);
   for (size_t w = 0; w < n; ++w) {
-    if (batches[w] != nullptr) workers[w]->PostRouted(batches[w]);
+    if (batches[w] == nullptr) continue;
+    // Driven by loop 0: its own share is delivered now, in this turn (all
+    // of loop 0's batches come this way, so their order holds).
+    if (w == 0 && driver_ != nullptr && driver_->OnLoopThread()) {
+      workers[0]->DeliverRoutedNow(batches[0]);
+    } else {
+      workers[w]->PostRouted(batches[w]);
+    }
   }
 }
 

@@ -33,6 +33,7 @@ class AttachClient;
 namespace meridian::frontend {
 
 class Core;
+class LinkDriver;
 
 // Messages one loop forwards during one turn (opaque: a router Frame).
 struct ForwardBatch;
@@ -62,9 +63,13 @@ class RouterLink {
   ~RouterLink();
 
   // Starts attaching (never fails); `client_url` ("host:port") is ours, for
-  // the other frontends' INFO connect_urls.
-  void Start(std::string client_url);
+  // the other frontends' INFO connect_urls. `driver`: loop 0's, to run the
+  // stream on that loop (null: on a transport thread of its own).
+  void Start(std::string client_url, LinkDriver* driver);
+  // Main thread, while the loops still run.
   void Stop();
+  // Loop 0, from its LinkDriver.
+  void Drive(bool writable);
 
   // Any loop: a local subscription on (subject, queue) came or went.
   void AddInterest(std::string_view subject, std::string_view queue);
@@ -135,6 +140,8 @@ class RouterLink {
   std::vector<std::string> targets_;
   std::string client_url_;
   std::unique_ptr<router::AttachClient> client_;
+  LinkDriver* driver_ = nullptr;
+  bool driver_detached_ = false;  // main thread
   std::atomic<bool> connected_{false};
   std::mutex view_mu_;
   std::condition_variable view_cv_;

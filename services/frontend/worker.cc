@@ -65,6 +65,10 @@ Worker::Worker(Core* core, uint32_t index)
   tick_.data = this;
   uv_timer_init(loop, &stall_timer_);
   stall_timer_.data = this;
+  if (link_ != nullptr && index_ == 0 && !core->options().router_thread) {
+    link_driver_ = std::make_unique<LinkDriver>(
+        loop, [](void* link, bool writable) { static_cast<RouterLink*>(link)->Drive(writable); }, link_);
+  }
 }
 
 Worker::~Worker() {
@@ -74,6 +78,7 @@ Worker::~Worker() {
 void Worker::Start() {
   outbox_.resize(core_->workers().size());
   thread_.Start([this] {
+    if (link_driver_) link_driver_->Start();
     uv_check_start(&check_, [](uv_check_t* h) { static_cast<Worker*>(h->data)->OnCheck(); });
     uv_prepare_start(&prepare_, [](uv_prepare_t* h) { static_cast<Worker*>(h->data)->OnPrepare(); });
     uv_timer_start(&tick_, [](uv_timer_t* h) { static_cast<Worker*>(h->data)->OnTick(); }, 100, 100);
@@ -300,6 +305,15 @@ void Worker::AppendRemote(ClientSub* sub, const Message& msg, bool last) {
   out.push_back(static_cast<char>(last));
 }
 
+void Worker::DeliverRoutedNow(RoutedBatch* batch) {
+  RouterLink::ForEachRouted(batch, this, [](void* ctx, std::string_view route_subject,
+                                            const Message& msg,
+                                            absl::Span<const std::string_view> queues) {
+    static_cast<Worker*>(ctx)->DeliverRouted(route_subject, msg, queues);
+  });
+  DeleteRoutedBatch(batch);
+}
+
 void Worker::DrainInbox() {
   std::vector<std::string> batches;
   std::vector<RoutedBatch*> routed;
@@ -308,14 +322,7 @@ void Worker::DrainInbox() {
     batches.swap(inbox_);
     routed.swap(routed_);
   }
-  for (RoutedBatch* batch : routed) {
-    RouterLink::ForEachRouted(batch, this, [](void* ctx, std::string_view route_subject,
-                                              const Message& msg,
-                                              absl::Span<const std::string_view> queues) {
-      static_cast<Worker*>(ctx)->DeliverRouted(route_subject, msg, queues);
-    });
-    DeleteRoutedBatch(batch);
-  }
+  for (RoutedBatch* batch : routed) DeliverRoutedNow(batch);
   for (const std::string& batch : batches) {
     Reader r{batch.data()};
     const char* end = batch.data() + batch.size();
@@ -352,11 +359,16 @@ void Worker::SyncForPing() {
 }
 
 void Worker::OnCheck() {
-  // Flush every connection written to during this turn: one writev each.
-  for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->Flush();
-  dirty_.clear();
-  HandOffBatches();
-  FlushForward();
+  // Bounded: a router link driven here delivers inline what it reads while
+  // sending what this turn forwarded; that needs another flush.
+  for (int pass = 0; pass < 4; ++pass) {
+    // Flush every connection written to during this turn: one writev each.
+    for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->Flush();
+    dirty_.clear();
+    HandOffBatches();
+    FlushForward();
+    if (!link_driver_ || !link_driver_->EndOfTurn()) break;
+  }
 }
 
 void Worker::HandOffBatches() {
@@ -384,6 +396,7 @@ void Worker::OnPrepare() {
 void Worker::OnTick() {
   absl::Time now = absl::Now();
   if (link_ != nullptr && index_ == 0) link_->Tick();
+  if (link_driver_) link_driver_->Tick();
   std::vector<ClientConnection*> conns;
   {
     std::lock_guard<std::mutex> lock(conns_mu_);

@@ -22,6 +22,7 @@
 #include "common/subjects/local_match_cache.h"
 #include "services/frontend/client_sub.h"
 #include "services/frontend/limits.h"
+#include "services/frontend/link_driver.h"
 #include "services/frontend/loop_thread.h"
 #include "services/frontend/message.h"
 #include "services/frontend/outbound.h"
@@ -56,12 +57,16 @@ class Worker {
   uint32_t index() const { return index_; }
   Core* core() { return core_; }
   uv_loop_t* loop() { return thread_.loop(); }
+  // Loop 0 with a router link on the loop: what drives its stream (else null).
+  LinkDriver* link_driver() { return link_driver_.get(); }
   LoopThread& thread() { return thread_; }
   BlockPool& pool() { return pool_; }
   WorkerStats& stats() { return stats_; }
   char* read_buffer() { return read_buffer_.get(); }
   static constexpr size_t kReadBufferSize = 64 * 1024;
 
+  // Loop thread: delivers (and frees) a batch the router sent.
+  void DeliverRoutedNow(RoutedBatch* batch);
   // Takes a new client socket (any thread): adopted on this loop.
   void Adopt(int fd);
 
@@ -160,6 +165,7 @@ class Worker {
   uv_async_t inbox_async_;
   uv_timer_t tick_;
   uv_timer_t stall_timer_;
+  std::unique_ptr<LinkDriver> link_driver_;
   std::vector<uint64_t> stalled_;  // cids paused until the stall timer fires
 
   std::mutex conns_mu_;  // taken on connect/close and by monitoring, never per message

@@ -1,16 +1,23 @@
 #include "services/router/transport/attach_client.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "common/rpc/rpc.h"
 #include "grpcpp/grpcpp.h"
 #include "meridian/router/v1/router.grpc.pb.h"
+#include "services/router/transport/dialer.h"
 #include "services/router/transport/wake_alarm.h"
 
 namespace meridian::router {
@@ -21,28 +28,65 @@ class AttachClient::Impl {
  public:
   explicit Impl(AttachClientOptions options)
       : options_(std::move(options)),
+        driver_(options_.driver),
         targets_(TargetsOf(options_)),
         stubs_(targets_.size()),
         outbox_(options_.limits),
         backoff_(options_.initial_backoff) {}
 
   void StartThread() {
+    if (driver_ != nullptr) {
+      started_ = true;
+      dialer_ = std::thread([this] { RunDialer(); });
+      RequestDial(absl::ZeroDuration());
+      return;
+    }
     thread_ = std::thread([this] { Run(); });
   }
 
   void Stop() {
     std::lock_guard<std::mutex> lock(stop_mu_);
+    if (driver_ != nullptr) return StopDriven();
     if (!thread_.joinable()) return;
     stop_requested_.store(true);
     wake_.Wake();
     thread_.join();
   }
 
+  void Drive(bool writable_event) {
+    if (driver_ == nullptr || stopping_) return;
+    bool progressed = false;
+    // Each AsyncNext with a past deadline polls the socket once when nothing
+    // is queued; another round only when this one started something (a
+    // write, whose completion is then collected without a poll). Bounded:
+    // other threads may keep the outbox full.
+    for (int round = 0; round < 64; ++round) {
+      bool started = TakeDialResult();
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq_.AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC)) ==
+             grpc::CompletionQueue::GOT_EVENT) {
+        Handle(static_cast<Kind>(reinterpret_cast<intptr_t>(tag)), ok);
+        progressed = true;
+      }
+      if (attempt_ != nullptr && attempt_->established && !attempt_->failing) {
+        started |= StartNextWrite();
+        started |= MaybeResumeRead();
+      }
+      if (!started) break;
+      progressed = true;
+    }
+    // Writable but nothing moved: the write waits for the router's window
+    // (a read), not for the socket; stop watching for writability until
+    // something else drives us, or it would spin.
+    UpdateWatch(/*writable_ok=*/!(writable_event && !progressed));
+  }
+
   bool Enqueue(const Frame& frame) { return outbox_.Enqueue(frame); }
   bool Enqueue(absl::FunctionRef<void(Frame*)> build) { return outbox_.Enqueue(build); }
   void PauseReads() { paused_.store(true); }
   void ResumeReads() {
-    if (paused_.exchange(false)) wake_.Wake();
+    if (paused_.exchange(false)) RequestWake();
   }
   bool reads_paused() const { return paused_.load(); }
   bool connected() const { return connected_.load(); }
@@ -58,10 +102,19 @@ class AttachClient::Impl {
   // One stream (connection attempt). Its ops all complete before it dies.
   struct Attempt : OutboxWaker {
     explicit Attempt(Impl* impl) : impl(impl) {}
-    void Wake() override { impl->wake_.Wake(); }
+    ~Attempt() override {
+      if (watch_fd >= 0) ::close(watch_fd);
+    }
+    void Wake() override { impl->RequestWake(); }
     void Cancel() override { context.TryCancel(); }
 
     Impl* const impl;
+    // Driven mode: the attempt's own channel over the socket we dialled,
+    // and a duplicate of that socket for the driver to watch (gRPC closes
+    // its copy when the transport ends; ours goes once nothing watches it).
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<v1::Router::Stub> stub;
+    int watch_fd = -1;
     grpc::ClientContext context;
     std::unique_ptr<grpc::ClientAsyncReaderWriter<Frame, Frame>> stream;
     Frame in;
@@ -116,13 +169,134 @@ class AttachClient::Impl {
     a.stream->StartCall(TagOf(kStart));
   }
 
+  void RequestWake() {
+    if (driver_ != nullptr) {
+      driver_->Wake();
+    } else {
+      wake_.Wake();
+    }
+  }
+
+  // --- Driven mode ---
+
+  // The dialer thread: connects when asked, after the asked delay, and
+  // hands the socket (or the error) to the driving thread.
+  void RunDialer() {
+    std::unique_lock<std::mutex> lock(dial_mu_);
+    for (;;) {
+      dial_cv_.wait(lock, [this] { return dial_stop_ || dial_request_.has_value(); });
+      if (dial_stop_) return;
+      const DialRequest request = *dial_request_;
+      dial_request_.reset();
+      if (request.delay > absl::ZeroDuration() &&
+          dial_cv_.wait_for(lock, absl::ToChronoNanoseconds(request.delay),
+                            [this] { return dial_stop_; })) {
+        return;
+      }
+      lock.unlock();
+      absl::StatusOr<int> fd = DialStream(targets_[request.target], absl::Seconds(2));
+      lock.lock();
+      if (dial_stop_) {
+        if (fd.ok()) ::close(*fd);
+        return;
+      }
+      dial_result_ = std::move(fd);
+      lock.unlock();
+      driver_->Wake();
+      lock.lock();
+    }
+  }
+
+  void RequestDial(absl::Duration delay) {
+    std::lock_guard<std::mutex> lock(dial_mu_);
+    dial_request_ = DialRequest{current_.load(), delay};
+    dial_cv_.notify_all();
+  }
+
+  // Driving thread: starts the stream on a dialled socket, or schedules the
+  // next dial (next target, after the backoff). True when there was one.
+  bool TakeDialResult() {
+    std::optional<absl::StatusOr<int>> result;
+    {
+      std::lock_guard<std::mutex> lock(dial_mu_);
+      result.swap(dial_result_);
+    }
+    if (!result.has_value()) return false;
+    if (!result->ok()) {
+      current_.store((current_.load() + 1) % targets_.size());
+      RequestDial(backoff_);
+      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+      return true;
+    }
+    const int fd = **result;
+    attempt_ = std::make_unique<Attempt>(this);
+    Attempt& a = *attempt_;
+    a.watch_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    a.channel = rpc::MakeChannelFromFd(targets_[current_.load()], fd);  // takes fd
+    a.stub = v1::Router::NewStub(a.channel);
+    a.stream = a.stub->PrepareAsyncAttach(&a.context, &cq_);
+    a.start_pending = true;
+    a.stream->StartCall(TagOf(kStart));
+    return true;
+  }
+
+  bool MaybeResumeRead() {
+    Attempt& a = *attempt_;
+    if (!a.read_deferred || paused_.load()) return false;
+    a.read_deferred = false;
+    a.read_pending = true;
+    a.stream->Read(&a.in, TagOf(kRead));
+    return true;
+  }
+
+  // Tells the driver what to watch: the attempt's socket while it runs
+  // (not once failing: a closed socket stays readable), for writability
+  // while a write waits.
+  void UpdateWatch(bool writable_ok) {
+    int fd = -1;
+    bool writable = false;
+    if (attempt_ != nullptr && !attempt_->failing && attempt_->watch_fd >= 0) {
+      fd = attempt_->watch_fd;
+      writable = writable_ok && attempt_->write_pending;
+    }
+    if (fd == watched_fd_ && writable == watched_writable_) return;
+    watched_fd_ = fd;
+    watched_writable_ = writable;
+    driver_->Watch(fd, writable);
+  }
+
+  void StopDriven() {
+    if (!started_ || stop_requested_.load()) return;
+    stop_requested_.store(true);
+    {
+      std::lock_guard<std::mutex> lock(dial_mu_);
+      dial_stop_ = true;
+      dial_cv_.notify_all();
+    }
+    if (dialer_.joinable()) dialer_.join();
+    {
+      std::lock_guard<std::mutex> lock(dial_mu_);
+      if (dial_result_.has_value() && dial_result_->ok()) ::close(**dial_result_);
+      dial_result_.reset();
+    }
+    UpdateWatch(false);
+    BeginStop();
+    MaybeShutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+      Handle(static_cast<Kind>(reinterpret_cast<intptr_t>(tag)), ok);
+    }
+    if (watched_fd_ != -1) UpdateWatch(false);
+  }
+
   void Handle(Kind kind, bool ok) {
     switch (kind) {
       case kStart: OnStart(ok); break;
       case kRead: OnRead(ok); break;
       case kWrite: OnWrite(ok); break;
       case kFinish: OnFinish(); break;
-      case kWake:
+      case kWake:  // threaded mode only
         wake_.Fired();
         if (stop_requested_.load() && !stopping_) {
           BeginStop();
@@ -200,14 +374,16 @@ class AttachClient::Impl {
     if (a.established) StartNextWrite();
   }
 
-  void StartNextWrite() {
+  // True when it started one.
+  bool StartNextWrite() {
     Attempt& a = *attempt_;
-    if (a.write_pending) return;
+    if (a.write_pending) return false;
     std::unique_ptr<Frame> next = outbox_.TakeNext();
-    if (next == nullptr) return;
+    if (next == nullptr) return false;
     a.writing = std::move(next);
     a.write_pending = true;
     a.stream->Write(*a.writing, TagOf(kWrite));
+    return true;
   }
 
   // The stream is over: stop sending, let the pending ops complete, Finish.
@@ -246,6 +422,12 @@ class AttachClient::Impl {
     // Failover: the attempt failed or the stream broke, so this router may be
     // gone; the next one is tried after the same backoff.
     current_.store((current_.load() + 1) % targets_.size());
+    if (driver_ != nullptr) {
+      UpdateWatch(false);
+      RequestDial(backoff_);
+      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+      return;
+    }
     backoff_armed_ = true;
     backoff_alarm_.Set(&cq_,
                        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -274,6 +456,7 @@ class AttachClient::Impl {
   }
 
   const AttachClientOptions options_;
+  AttachDriver* const driver_;              // null: threaded mode
   const std::vector<std::string> targets_;  // [target, fallback_targets...]
   grpc::CompletionQueue cq_;
   internal::WakeAlarm wake_{&cq_, TagOf(kWake)};
@@ -297,6 +480,21 @@ class AttachClient::Impl {
   bool backoff_armed_ = false;
   bool stopping_ = false;
   bool cq_shut_down_ = false;
+
+  // Driven mode.
+  struct DialRequest {
+    size_t target = 0;
+    absl::Duration delay;
+  };
+  bool started_ = false;
+  std::thread dialer_;
+  std::mutex dial_mu_;
+  std::condition_variable dial_cv_;
+  std::optional<DialRequest> dial_request_ ABSL_GUARDED_BY(dial_mu_);
+  std::optional<absl::StatusOr<int>> dial_result_ ABSL_GUARDED_BY(dial_mu_);
+  bool dial_stop_ ABSL_GUARDED_BY(dial_mu_) = false;
+  int watched_fd_ = -1;  // what the driver watches (driving thread)
+  bool watched_writable_ = false;
 };
 
 std::unique_ptr<AttachClient> AttachClient::Start(AttachClientOptions options) {
@@ -320,6 +518,7 @@ bool AttachClient::Enqueue(absl::FunctionRef<void(Frame*)> build) {
 }
 void AttachClient::PauseReads() { impl_->PauseReads(); }
 void AttachClient::ResumeReads() { impl_->ResumeReads(); }
+void AttachClient::Drive(bool writable) { impl_->Drive(writable); }
 bool AttachClient::reads_paused() const { return impl_->reads_paused(); }
 bool AttachClient::connected() const { return impl_->connected(); }
 uint64_t AttachClient::connects() const { return impl_->connects(); }

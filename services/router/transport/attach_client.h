@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "meridian/router/v1/router.pb.h"
+#include "services/router/transport/attach_driver.h"
 #include "services/router/transport/outbox.h"
 
 namespace meridian::router {
@@ -31,7 +32,16 @@ struct AttachClientOptions {
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
 
-  // All callbacks run on the client's transport thread; they must not block
+  // Null: the client runs its own transport thread. Set: driven mode, for an
+  // owner with an event loop: no transport thread; the client dials the
+  // router's socket itself (on a dialer thread that only connects), tells
+  // the driver which socket to watch, and runs the stream in Drive(), called
+  // by the driver on its loop thread. Saves the two thread hand-offs per
+  // message of the threaded mode. Outlives the client.
+  AttachDriver* driver = nullptr;
+
+  // All callbacks run on the client's transport thread (driven mode: the
+  // driving thread, and the thread calling Stop); they must not block
   // (post to the owner's loop). They may call Enqueue.
   //
   // The router answered our Hello with its own: the stream is up and Enqueue
@@ -78,8 +88,14 @@ class AttachClient {
   bool Enqueue(absl::FunctionRef<void(Frame*)> build);
 
   // Cancels the stream and joins the thread. Idempotent. No callback runs
-  // after Stop returns.
+  // after Stop returns. Driven mode: the driver must have stopped calling
+  // Drive (Stop finishes the stream on the calling thread).
   void Stop();
+
+  // Driven mode, on the driving thread: runs whatever is ready (dial results,
+  // completions, queued writes), without blocking. `writable`: called
+  // because the watched fd is writable.
+  void Drive(bool writable);
 
   // Flow control (any thread): while paused, nothing more is read from the
   // router after the Frame being handled (gRPC's flow control then holds

@@ -1,4 +1,9 @@
 // AttachServer and AttachClient over real loopback gRPC streams.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -15,6 +20,7 @@
 #include "meridian/router/v1/router.grpc.pb.h"
 #include "services/router/transport/attach_client.h"
 #include "services/router/transport/attach_server.h"
+#include "services/router/transport/dialer.h"
 
 namespace meridian::router {
 namespace {
@@ -183,12 +189,110 @@ std::vector<std::string> Subjects(const std::string& prefix, int n) {
   return out;
 }
 
-TEST(AttachTest, HelloHandshake) {
+// Drives a driven-mode client the way an event loop would: poll() on the
+// watched socket and a wake-up eventfd, Drive after every event and at least
+// every 100 ms.
+class PollDriver : public AttachDriver {
+ public:
+  PollDriver() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~PollDriver() override {
+    Halt();
+    ::close(wake_fd_);
+  }
+  void Run(AttachClient* client) {
+    client_ = client;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  // Stops driving (before the client's Stop).
+  void Halt() {
+    if (!thread_.joinable()) return;
+    stop_.store(true);
+    Wake();
+    thread_.join();
+  }
+  void Wake() override {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof(one));
+  }
+  void Watch(int fd, bool writable) override {
+    fd_ = fd;
+    writable_ = writable;
+    ++watch_calls_;
+  }
+  int watch_calls() const { return watch_calls_.load(); }
+
+ private:
+  void Loop() {
+    while (!stop_.load()) {
+      pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd_, static_cast<short>(POLLIN | (writable_ ? POLLOUT : 0)), 0}};
+      (void)::poll(fds, fd_ >= 0 ? 2 : 1, 100);
+      if (fds[0].revents & POLLIN) {
+        uint64_t value;
+        (void)!::read(wake_fd_, &value, sizeof(value));
+      }
+      if (stop_.load()) break;
+      const bool writable_only =
+          fd_ >= 0 && (fds[1].revents & POLLOUT) != 0 && (fds[1].revents & POLLIN) == 0;
+      client_->Drive(writable_only);
+    }
+  }
+
+  const int wake_fd_;
+  AttachClient* client_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  int fd_ = -1;  // driver thread (or the stopping thread once halted)
+  bool writable_ = false;
+  std::atomic<int> watch_calls_{0};
+};
+
+// A client and, in driven mode, its driver (halted before the client stops).
+struct TestClient {
+  std::unique_ptr<PollDriver> driver;
+  std::unique_ptr<AttachClient> client;
+  TestClient() = default;
+  TestClient(TestClient&&) = default;
+  ~TestClient() { Stop(); }
+  AttachClient* operator->() { return client.get(); }
+  AttachClient* get() { return client.get(); }
+  void Stop() {
+    if (driver) driver->Halt();
+    if (client) client->Stop();
+  }
+};
+
+enum class Mode { kThreaded, kDriven };
+
+// The client-side tests run in both modes: on the client's own transport
+// thread and driven by an owner's loop (AttachClientOptions::driver).
+class AttachModeTest : public ::testing::TestWithParam<Mode> {
+ protected:
+  TestClient Start(AttachClientOptions options) {
+    TestClient c;
+    if (GetParam() == Mode::kThreaded) {
+      c.client = AttachClient::Start(std::move(options));
+      return c;
+    }
+    c.driver = std::make_unique<PollDriver>();
+    options.driver = c.driver.get();
+    c.client = AttachClient::Create(std::move(options));
+    c.driver->Run(c.client.get());
+    c.client->Connect();
+    return c;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, AttachModeTest, ::testing::Values(Mode::kThreaded, Mode::kDriven),
+                         [](const ::testing::TestParamInfo<Mode>& info) {
+                           return info.param == Mode::kThreaded ? "Threaded" : "Driven";
+                         });
+
+TEST_P(AttachModeTest, HelloHandshake) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  auto client = Start(recorder.Options(server->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return recorder.connects() == 1 && handler.attached_count() == 1; }));
   EXPECT_TRUE(recorder.resyncs[0]);
   EXPECT_TRUE(client->connected());
@@ -197,19 +301,19 @@ TEST(AttachTest, HelloHandshake) {
   EXPECT_EQ(session->hello().peer_name(), "peer-a-name");
   EXPECT_EQ(session->hello().kind(), v1::PEER_KIND_FRONTEND);
   EXPECT_EQ(server->attached(), 1u);
-  client->Stop();
+  client.Stop();
   ASSERT_TRUE(WaitFor([&] { return handler.detached(session->id()); }));
   EXPECT_EQ(server->attached(), 0u);
   EXPECT_FALSE(session->Send(MessageFrame("late")));  // detached: refused, no crash
 }
 
-TEST(AttachTest, FramesBothWaysInOrder) {
+TEST_P(AttachModeTest, FramesBothWaysInOrder) {
   RecordingHandler handler;
   handler.echo = true;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  auto client = Start(recorder.Options(server->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return client->connected(); }));
   constexpr int kFrames = 300;
   for (int i = 0; i < kFrames; ++i) {
@@ -222,12 +326,12 @@ TEST(AttachTest, FramesBothWaysInOrder) {
   EXPECT_EQ(recorder.subjects, Subjects("s.", kFrames));
 }
 
-TEST(AttachTest, CoalescesQueuedFramesIntoFewerWrites) {
+TEST_P(AttachModeTest, CoalescesQueuedFramesIntoFewerWrites) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  auto client = Start(recorder.Options(server->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return client->connected(); }));
   constexpr int kFrames = 5000;
   for (int i = 0; i < kFrames; ++i) {
@@ -285,13 +389,13 @@ TEST(AttachTest, SeveralClients) {
   EXPECT_EQ(server->attached(), static_cast<size_t>(kClients));
 }
 
-TEST(AttachTest, ReconnectsToANewServerOnTheSamePort) {
+TEST_P(AttachModeTest, ReconnectsToANewServerOnTheSamePort) {
   RecordingHandler handler1;
   auto server1 = StartServer(&handler1);
   ASSERT_NE(server1, nullptr);
   const int port = server1->port();
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server1->address(), "peer-a"));
+  auto client = Start(recorder.Options(server1->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return recorder.connects() == 1; }));
 
   server1->Shutdown();
@@ -320,7 +424,7 @@ TEST(AttachTest, ReconnectsToANewServerOnTheSamePort) {
   EXPECT_EQ(handler2.subjects(session->id())[0], "after");
 }
 
-TEST(AttachTest, FailsOverToTheNextTargetRoundRobin) {
+TEST_P(AttachModeTest, FailsOverToTheNextTargetRoundRobin) {
   // A free port nobody listens on: the first target is dead at first.
   RecordingHandler unused;
   auto placeholder = StartServer(&unused);
@@ -336,7 +440,7 @@ TEST(AttachTest, FailsOverToTheNextTargetRoundRobin) {
   AttachClientOptions options = recorder.Options(first, "peer-a");
   options.fallback_targets = {server1->address()};
   options.max_backoff = absl::Milliseconds(200);
-  auto client = AttachClient::Start(options);
+  auto client = Start(options);
   EXPECT_EQ(client->target(), first);
   ASSERT_TRUE(WaitFor([&] { return recorder.connects() == 1 && client->connected(); }));
   EXPECT_EQ(client->current_target(), server1->address());
@@ -364,7 +468,7 @@ TEST(AttachTest, FailsOverToTheNextTargetRoundRobin) {
   EXPECT_EQ(handler2.subjects(session->id())[0], "after-failover");
 }
 
-TEST(AttachTest, OnConnectedCanResendInterestFirst) {
+TEST_P(AttachModeTest, OnConnectedCanResendInterestFirst) {
   RecordingHandler handler1;
   auto server1 = StartServer(&handler1);
   ASSERT_NE(server1, nullptr);
@@ -386,7 +490,7 @@ TEST(AttachTest, OnConnectedCanResendInterestFirst) {
     EXPECT_TRUE(client->Enqueue(reset));
     ++resyncs_sent;
   };
-  auto client = AttachClient::Start(options);
+  auto client = Start(options);
   self.store(client.get());
   ASSERT_TRUE(WaitFor([&] { return resyncs_sent.load() == 1; }));
   ASSERT_TRUE(client->Enqueue(MessageFrame("m1")));
@@ -410,7 +514,7 @@ TEST(AttachTest, OnConnectedCanResendInterestFirst) {
   ASSERT_NE(session2, nullptr);
   ASSERT_TRUE(WaitFor([&] { return handler2.resets(session2->id()) == 1; }));
   EXPECT_EQ(handler2.interest(session2->id()), std::vector<std::string>{"foo"});
-  client->Stop();
+  client.Stop();
 }
 
 // A raw stream that sends `first` and then never reads.
@@ -495,12 +599,12 @@ TEST(AttachTest, PausedReadsHoldThePeerBackUntilResumed) {
   EXPECT_EQ(handler.subjects(session->id()), want);
 }
 
-TEST(AttachTest, ClientPausedReadsHoldTheRouterBackUntilResumed) {
+TEST_P(AttachModeTest, ClientPausedReadsHoldTheRouterBackUntilResumed) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  auto client = Start(recorder.Options(server->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return client->connected() && handler.session("peer-a") != nullptr; }));
   auto session = handler.session("peer-a");
   ASSERT_TRUE(session->Send(MessageFrame("first")));
@@ -554,7 +658,7 @@ TEST(AttachTest, ServerReplyCarriesHelloFirst) {
   EXPECT_FALSE(in.has_hello());
 }
 
-TEST(AttachTest, ShutdownCancelsStreams) {
+TEST_P(AttachModeTest, ShutdownCancelsStreams) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
@@ -563,7 +667,7 @@ TEST(AttachTest, ShutdownCancelsStreams) {
   hello.mutable_hello()->set_peer_id("raw");
   ASSERT_TRUE(raw.stream->Write(hello));
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(server->address(), "peer-a"));
+  auto client = Start(recorder.Options(server->address(), "peer-a"));
   ASSERT_TRUE(WaitFor([&] { return handler.attached_count() == 2 && client->connected(); }));
   const absl::Time start = absl::Now();
   server->Shutdown();
@@ -577,7 +681,7 @@ TEST(AttachTest, ShutdownCancelsStreams) {
   EXPECT_FALSE(raw.stream->Finish().ok());
 }
 
-TEST(AttachTest, ClientQueueIsBounded) {
+TEST_P(AttachModeTest, ClientQueueIsBounded) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
@@ -585,7 +689,7 @@ TEST(AttachTest, ClientQueueIsBounded) {
   AttachClientOptions options = recorder.Options(server->address(), "peer-a");
   options.limits.max_bytes = 64 << 10;
   options.limits.max_frame_bytes = 16 << 10;
-  auto client = AttachClient::Start(options);
+  auto client = Start(options);
   ASSERT_TRUE(WaitFor([&] { return client->connected(); }));
   int accepted = 0;
   bool refused = false;
@@ -605,21 +709,77 @@ TEST(AttachTest, ClientQueueIsBounded) {
   EXPECT_EQ(handler.subjects(session->id()), Subjects("s.", accepted));
 }
 
-TEST(AttachTest, UnreachableRouterRefusesFramesAndStopsPromptly) {
+TEST_P(AttachModeTest, UnreachableRouterRefusesFramesAndStopsPromptly) {
   RecordingHandler handler;
   auto server = StartServer(&handler);
   ASSERT_NE(server, nullptr);
   const std::string address = server->address();
   server->Shutdown();
   ClientRecorder recorder;
-  auto client = AttachClient::Start(recorder.Options(address, "peer-a"));
+  auto client = Start(recorder.Options(address, "peer-a"));
   EXPECT_FALSE(client->connected());
   EXPECT_FALSE(client->Enqueue(MessageFrame("x")));
   EXPECT_EQ(client->stats().dropped, 1u);
   const absl::Time start = absl::Now();
-  client->Stop();
+  client.Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_EQ(recorder.connects(), 0u);
+}
+
+TEST(AttachTest, DrivenClientOverAUnixSocket) {
+  const std::string path = absl::StrCat("/tmp/meridian-attach-test-", ::getpid(), ".sock");
+  ::unlink(path.c_str());
+  RecordingHandler handler;
+  handler.echo = true;
+  auto server = StartServer(&handler, {}, "unix:" + path);
+  ASSERT_NE(server, nullptr);
+  ClientRecorder recorder;
+  PollDriver driver;
+  AttachClientOptions options = recorder.Options("unix:" + path, "peer-u");
+  options.driver = &driver;
+  auto client = AttachClient::Create(std::move(options));
+  driver.Run(client.get());
+  client->Connect();
+  ASSERT_TRUE(WaitFor([&] { return client->connected(); }));
+  EXPECT_GE(driver.watch_calls(), 1);  // the socket it dialled
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(client->Enqueue(MessageFrame(absl::StrCat("u.", i))));
+  ASSERT_TRUE(WaitFor([&] { return recorder.received() == 100; }));
+  {
+    std::lock_guard<std::mutex> lock(recorder.mu);
+    EXPECT_EQ(recorder.subjects, Subjects("u.", 100));
+  }
+  driver.Halt();
+  client->Stop();
+  server->Shutdown();
+  ::unlink(path.c_str());
+}
+
+TEST(DialerTest, RefusesMalformedAddresses) {
+  EXPECT_EQ(DialStream("no-port", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DialStream("[::1", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DialStream("unix:" + std::string(200, 'x'), absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DialerTest, ConnectsOrSaysWhyNot) {
+  RecordingHandler handler;
+  auto server = StartServer(&handler);
+  ASSERT_NE(server, nullptr);
+  const std::string address = server->address();
+  for (const std::string& target : {address, "ipv4:" + address, "dns:///" + address}) {
+    absl::StatusOr<int> fd = DialStream(target, absl::Seconds(2));
+    ASSERT_TRUE(fd.ok()) << target << ": " << fd.status();
+    EXPECT_NE(::fcntl(*fd, F_GETFL) & O_NONBLOCK, 0);
+    ::close(*fd);
+  }
+  server->Shutdown();
+  absl::StatusOr<int> refused = DialStream(address, absl::Seconds(2));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find(address), std::string::npos) << refused.status();
+  EXPECT_EQ(DialStream("unix:/nonexistent/meridian.sock", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

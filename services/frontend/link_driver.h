@@ -1,0 +1,61 @@
+// Runs the router link's gRPC stream on a worker's libuv loop (the driven
+// mode of router::AttachClient): the loop watches the stream's socket and
+// calls Drive when it is readable (or writable while a write waits), when
+// another thread woke it, and at the end of a turn that queued frames. No
+// transport thread: a routed message reaches the loop without a hand-off,
+// and a forwarded one leaves in the loop's own turn.
+//
+// Threads: Wake from any thread; everything else on the loop thread.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <thread>
+
+#include "services/router/transport/attach_driver.h"
+
+namespace meridian::frontend {
+
+class LinkDriver : public router::AttachDriver {
+ public:
+  // `drive(ctx, writable)` runs the stream (RouterLink::Drive). Construct
+  // before the loop runs (initialises its handles on `loop`).
+  using DriveFn = void (*)(void* ctx, bool writable);
+  LinkDriver(uv_loop_t* loop, DriveFn drive, void* ctx);
+  ~LinkDriver() override;
+
+  // Loop thread, when the loop starts.
+  void Start();
+  // Loop thread, end of a turn: drives if woken from the loop itself. True
+  // when it did (what it delivered then needs flushing).
+  bool EndOfTurn();
+  // Whether the caller is the driving loop's thread.
+  bool OnLoopThread() const;
+  // Loop thread, periodic: drives regardless (a completion that no socket
+  // event announced, e.g. one finished by a gRPC timer thread).
+  void Tick();
+  // Loop thread: stops driving and watching for good (the client's Stop
+  // then finishes the stream on its own thread). Closes the handles.
+  void Detach();
+
+  void Wake() override;
+  void Watch(int fd, bool writable) override;
+
+ private:
+  void Drive(bool writable);
+
+  uv_loop_t* const loop_;
+  const DriveFn drive_;
+  void* const ctx_;
+  uv_async_t async_;
+  uv_poll_t* poll_ = nullptr;  // heap: freed in its close callback
+  int poll_fd_ = -1;
+  int poll_events_ = 0;
+  std::atomic<std::thread::id> loop_thread_{};
+  bool woken_here_ = false;  // Wake from the loop thread: drive at EndOfTurn
+  bool driving_ = false;
+  std::atomic<bool> detached_{false};
+};
+
+}  // namespace meridian::frontend
