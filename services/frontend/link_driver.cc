@@ -6,6 +6,8 @@ LinkDriver::LinkDriver(uv_loop_t* loop, DriveFn drive, void* ctx)
     : loop_(loop), drive_(drive), ctx_(ctx) {
   uv_async_init(loop_, &async_, [](uv_async_t* h) { static_cast<LinkDriver*>(h->data)->Drive(false); });
   async_.data = this;
+  uv_timer_init(loop_, &busy_timer_);
+  busy_timer_.data = this;
 }
 
 LinkDriver::~LinkDriver() = default;
@@ -28,6 +30,12 @@ bool LinkDriver::EndOfTurn() {
   return true;
 }
 
+void LinkDriver::AfterTurn() {
+  if (!woken_here_) return;
+  woken_here_ = false;
+  uv_async_send(&async_);
+}
+
 bool LinkDriver::OnLoopThread() const {
   return std::this_thread::get_id() == loop_thread_.load(std::memory_order_acquire);
 }
@@ -37,8 +45,15 @@ void LinkDriver::Tick() { Drive(false); }
 void LinkDriver::Drive(bool writable) {
   if (detached_.load(std::memory_order_relaxed) || driving_) return;
   driving_ = true;
-  drive_(ctx_, writable);
+  const bool busy = drive_(ctx_, writable);
   driving_ = false;
+  // What gRPC's executor completes is seen only at the next Drive: while
+  // busy, that is at most kBusyRetryMs away (a loop that is running anyway
+  // pays nothing for the timer; an idle link arms none).
+  if (busy && !uv_is_active(reinterpret_cast<uv_handle_t*>(&busy_timer_))) {
+    uv_timer_start(&busy_timer_, [](uv_timer_t* h) { static_cast<LinkDriver*>(h->data)->Drive(false); },
+                   kBusyRetryMs, 0);
+  }
 }
 
 void LinkDriver::Watch(int fd, bool writable) {
@@ -76,6 +91,7 @@ void LinkDriver::Detach() {
   Watch(-1, false);
   detached_.store(true, std::memory_order_release);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&busy_timer_), nullptr);
 }
 
 }  // namespace meridian::frontend

@@ -19,9 +19,10 @@ namespace meridian::frontend {
 
 class LinkDriver : public router::AttachDriver {
  public:
-  // `drive(ctx, writable)` runs the stream (RouterLink::Drive). Construct
-  // before the loop runs (initialises its handles on `loop`).
-  using DriveFn = void (*)(void* ctx, bool writable);
+  // `drive(ctx, writable)` runs the stream (RouterLink::Drive); true while
+  // busy, and then it is driven again within kBusyRetry without an event.
+  // Construct before the loop runs (initialises its handles on `loop`).
+  using DriveFn = bool (*)(void* ctx, bool writable);
   LinkDriver(uv_loop_t* loop, DriveFn drive, void* ctx);
   ~LinkDriver() override;
 
@@ -30,6 +31,9 @@ class LinkDriver : public router::AttachDriver {
   // Loop thread, end of a turn: drives if woken from the loop itself. True
   // when it did (what it delivered then needs flushing).
   bool EndOfTurn();
+  // Loop thread, after the turn's last EndOfTurn: a wake-up still due (a
+  // Drive that stopped at its bound) makes the loop turn again.
+  void AfterTurn();
   // Whether the caller is the driving loop's thread.
   bool OnLoopThread() const;
   // Loop thread, periodic: drives regardless (a completion that no socket
@@ -45,10 +49,12 @@ class LinkDriver : public router::AttachDriver {
  private:
   void Drive(bool writable);
 
+  static constexpr uint64_t kBusyRetryMs = 1;
   uv_loop_t* const loop_;
   const DriveFn drive_;
   void* const ctx_;
   uv_async_t async_;
+  uv_timer_t busy_timer_;  // armed while the stream is busy
   uv_poll_t* poll_ = nullptr;  // heap: freed in its close callback
   int poll_fd_ = -1;
   int poll_events_ = 0;

@@ -101,7 +101,7 @@ void RouterLink::Stop() {
   if (client_) client_->Stop();
 }
 
-void RouterLink::Drive(bool writable) { client_->Drive(writable); }
+bool RouterLink::Drive(bool writable) { return client_->Drive(writable); }
 
 // --- Local interest ---
 

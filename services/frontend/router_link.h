@@ -68,8 +68,8 @@ class RouterLink {
   void Start(std::string client_url, LinkDriver* driver);
   // Main thread, while the loops still run.
   void Stop();
-  // Loop 0, from its LinkDriver.
-  void Drive(bool writable);
+  // Loop 0, from its LinkDriver (AttachClient::Drive).
+  bool Drive(bool writable);
 
   // Any loop: a local subscription on (subject, queue) came or went.
   void AddInterest(std::string_view subject, std::string_view queue);

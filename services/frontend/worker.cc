@@ -67,7 +67,7 @@ Worker::Worker(Core* core, uint32_t index)
   stall_timer_.data = this;
   if (link_ != nullptr && index_ == 0 && !core->options().router_thread) {
     link_driver_ = std::make_unique<LinkDriver>(
-        loop, [](void* link, bool writable) { static_cast<RouterLink*>(link)->Drive(writable); }, link_);
+        loop, [](void* link, bool writable) { return static_cast<RouterLink*>(link)->Drive(writable); }, link_);
   }
 }
 
@@ -369,6 +369,7 @@ void Worker::OnCheck() {
     FlushForward();
     if (!link_driver_ || !link_driver_->EndOfTurn()) break;
   }
+  if (link_driver_) link_driver_->AfterTurn();
 }
 
 void Worker::HandOffBatches() {

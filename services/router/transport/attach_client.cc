@@ -1,6 +1,7 @@
 #include "services/router/transport/attach_client.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,33 +54,46 @@ class AttachClient::Impl {
     thread_.join();
   }
 
-  void Drive(bool writable_event) {
-    if (driver_ == nullptr || stopping_) return;
-    bool progressed = false;
+  bool Drive(bool writable_event) {
+    if (driver_ == nullptr || stopping_) return false;
     // Each AsyncNext with a past deadline polls the socket once when nothing
     // is queued; another round only when this one started something (a
-    // write, whose completion is then collected without a poll). Bounded:
-    // other threads may keep the outbox full.
-    for (int round = 0; round < 64; ++round) {
+    // write, whose completion is then collected without a poll). Bounded,
+    // so that the owner's loop gets to flush what the frames delivered: a
+    // router that keeps the socket full (or other threads the outbox) would
+    // keep us here; past the bound the driver is woken to come back.
+    int events = 0;
+    for (int round = 0; round < kDriveRounds; ++round) {
       bool started = TakeDialResult();
       void* tag = nullptr;
       bool ok = false;
-      while (cq_.AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC)) ==
-             grpc::CompletionQueue::GOT_EVENT) {
+      while (events < kDriveEvents && cq_.AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC)) ==
+                                          grpc::CompletionQueue::GOT_EVENT) {
         Handle(static_cast<Kind>(reinterpret_cast<intptr_t>(tag)), ok);
-        progressed = true;
+        ++events;
+      }
+      if (events >= kDriveEvents) {
+        driver_->Wake();
+        break;
       }
       if (attempt_ != nullptr && attempt_->established && !attempt_->failing) {
         started |= StartNextWrite();
         started |= MaybeResumeRead();
       }
       if (!started) break;
-      progressed = true;
     }
-    // Writable but nothing moved: the write waits for the router's window
-    // (a read), not for the socket; stop watching for writability until
-    // something else drives us, or it would spin.
-    UpdateWatch(/*writable_ok=*/!(writable_event && !progressed));
+    UpdateWatch(/*writable_ok=*/!(writable_event && WaitsForWindow()));
+    return attempt_ != nullptr && attempt_->write_pending;
+  }
+
+  // After a writable event: a write still pending while the socket stays
+  // writable waits for the router's flow-control window (which comes as a
+  // read), not for the socket; watching for writability would then spin.
+  // A full socket (gRPC wrote until EAGAIN) is what writability is for.
+  bool WaitsForWindow() const {
+    if (attempt_ == nullptr || !attempt_->write_pending || attempt_->watch_fd < 0) return false;
+    pollfd p{attempt_->watch_fd, POLLOUT, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
   }
 
   bool Enqueue(const Frame& frame) { return outbox_.Enqueue(frame); }
@@ -97,6 +111,9 @@ class AttachClient::Impl {
 
  private:
   enum Kind : intptr_t { kStart = 1, kRead, kWrite, kFinish, kWake, kBackoff };
+  // Driven mode: most completions and write rounds per Drive.
+  static constexpr int kDriveEvents = 64;
+  static constexpr int kDriveRounds = 16;
   static void* TagOf(Kind kind) { return reinterpret_cast<void*>(static_cast<intptr_t>(kind)); }
 
   // One stream (connection attempt). Its ops all complete before it dies.
@@ -518,7 +535,7 @@ bool AttachClient::Enqueue(absl::FunctionRef<void(Frame*)> build) {
 }
 void AttachClient::PauseReads() { impl_->PauseReads(); }
 void AttachClient::ResumeReads() { impl_->ResumeReads(); }
-void AttachClient::Drive(bool writable) { impl_->Drive(writable); }
+bool AttachClient::Drive(bool writable) { return impl_->Drive(writable); }
 bool AttachClient::reads_paused() const { return impl_->reads_paused(); }
 bool AttachClient::connected() const { return impl_->connected(); }
 uint64_t AttachClient::connects() const { return impl_->connects(); }

@@ -94,8 +94,12 @@ class AttachClient {
 
   // Driven mode, on the driving thread: runs whatever is ready (dial results,
   // completions, queued writes), without blocking. `writable`: called
-  // because the watched fd is writable.
-  void Drive(bool writable);
+  // because the watched fd is writable. True while the stream is busy (it
+  // handled something, or a write is pending): then call again within a
+  // millisecond or so even without an event. gRPC may finish part of the
+  // work on its own executor thread (a busy transport hands it over), and
+  // nothing tells the driver about what that thread completes.
+  bool Drive(bool writable);
 
   // Flow control (any thread): while paused, nothing more is read from the
   // router after the Frame being handled (gRPC's flow control then holds
