@@ -6,8 +6,8 @@ LinkDriver::LinkDriver(uv_loop_t* loop, DriveFn drive, void* ctx)
     : loop_(loop), drive_(drive), ctx_(ctx) {
   uv_async_init(loop_, &async_, [](uv_async_t* h) { static_cast<LinkDriver*>(h->data)->Drive(false); });
   async_.data = this;
-  uv_timer_init(loop_, &busy_timer_);
-  busy_timer_.data = this;
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
 }
 
 LinkDriver::~LinkDriver() = default;
@@ -40,20 +40,16 @@ bool LinkDriver::OnLoopThread() const {
   return std::this_thread::get_id() == loop_thread_.load(std::memory_order_acquire);
 }
 
-void LinkDriver::Tick() { Drive(false); }
-
 void LinkDriver::Drive(bool writable) {
   if (detached_.load(std::memory_order_relaxed) || driving_) return;
   driving_ = true;
   const bool busy = drive_(ctx_, writable);
   driving_ = false;
-  // What gRPC's executor completes is seen only at the next Drive: while
-  // busy, that is at most kBusyRetryMs away (a loop that is running anyway
-  // pays nothing for the timer; an idle link arms none).
-  if (busy && !uv_is_active(reinterpret_cast<uv_handle_t*>(&busy_timer_))) {
-    uv_timer_start(&busy_timer_, [](uv_timer_t* h) { static_cast<LinkDriver*>(h->data)->Drive(false); },
-                   kBusyRetryMs, 0);
-  }
+  // What gRPC completes on its own threads is seen only at the next Drive:
+  // at most kBusyRetryMs away while busy, kIdleDriveMs otherwise (traffic
+  // drives sooner; the timer only fires after a quiet spell).
+  uv_timer_start(&timer_, [](uv_timer_t* h) { static_cast<LinkDriver*>(h->data)->Drive(false); },
+                 busy ? kBusyRetryMs : kIdleDriveMs, 0);
 }
 
 void LinkDriver::Watch(int fd, bool writable) {
@@ -76,7 +72,7 @@ void LinkDriver::Watch(int fd, bool writable) {
       delete poll_;
       poll_ = nullptr;
       poll_fd_ = -1;
-      return;  // the periodic Tick still drives the stream
+      return;  // the timer still drives the stream
     }
     poll_->data = this;
   }
@@ -91,7 +87,7 @@ void LinkDriver::Detach() {
   Watch(-1, false);
   detached_.store(true, std::memory_order_release);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&busy_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
 }
 
 }  // namespace meridian::frontend

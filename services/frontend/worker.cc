@@ -397,7 +397,6 @@ void Worker::OnPrepare() {
 void Worker::OnTick() {
   absl::Time now = absl::Now();
   if (link_ != nullptr && index_ == 0) link_->Tick();
-  if (link_driver_) link_driver_->Tick();
   std::vector<ClientConnection*> conns;
   {
     std::lock_guard<std::mutex> lock(conns_mu_);

@@ -63,6 +63,7 @@ class AttachClient::Impl {
     // router that keeps the socket full (or other threads the outbox) would
     // keep us here; past the bound the driver is woken to come back.
     int events = 0;
+    bool resumed = false;  // a read re-posted over data gRPC already holds
     for (int round = 0; round < kDriveRounds; ++round) {
       bool started = TakeDialResult();
       void* tag = nullptr;
@@ -78,12 +79,15 @@ class AttachClient::Impl {
       }
       if (attempt_ != nullptr && attempt_->established && !attempt_->failing) {
         started |= StartNextWrite();
-        started |= MaybeResumeRead();
+        if (MaybeResumeRead()) started = resumed = true;
       }
       if (!started) break;
     }
     UpdateWatch(/*writable_ok=*/!(writable_event && WaitsForWindow()));
-    return attempt_ != nullptr && attempt_->write_pending;
+    // Busy: a write pending, the stream still starting or ending, or reads
+    // just resumed — those, too, gRPC may finish on its own threads.
+    return attempt_ != nullptr &&
+           (attempt_->write_pending || !attempt_->established || attempt_->failing || resumed);
   }
 
   // After a writable event: a write still pending while the socket stays

@@ -94,11 +94,12 @@ class AttachClient {
 
   // Driven mode, on the driving thread: runs whatever is ready (dial results,
   // completions, queued writes), without blocking. `writable`: called
-  // because the watched fd is writable. True while the stream is busy (it
-  // handled something, or a write is pending): then call again within a
-  // millisecond or so even without an event. gRPC may finish part of the
-  // work on its own executor thread (a busy transport hands it over), and
-  // nothing tells the driver about what that thread completes.
+  // because the watched fd is writable. True while the stream is busy (a
+  // write is pending, or the stream is starting or ending): then call again
+  // within a millisecond or so even without an event. gRPC may finish part
+  // of that work on its own threads (a busy transport hands some to its
+  // executor), and nothing tells the driver what they complete. Owners also
+  // drive now and then when idle (the frontend: after 10 ms without one).
   bool Drive(bool writable);
 
   // Flow control (any thread): while paused, nothing more is read from the

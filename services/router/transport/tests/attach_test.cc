@@ -189,9 +189,11 @@ std::vector<std::string> Subjects(const std::string& prefix, int n) {
   return out;
 }
 
-// Drives a driven-mode client the way an event loop would: poll() on the
-// watched socket and a wake-up eventfd, Drive after every event and at least
-// every 100 ms.
+// Drives a driven-mode client the way the frontend's loop does: poll() on
+// the watched socket and a wake-up eventfd, Drive after every event, within
+// 1 ms while Drive says the stream is busy, else after 10 ms without one.
+// (With no idle drive at all, 1 run in 12 of FramesBothWaysInOrder hung on a
+// read completion that one of gRPC's own threads finished.)
 class PollDriver : public AttachDriver {
  public:
   PollDriver() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
@@ -223,9 +225,10 @@ class PollDriver : public AttachDriver {
 
  private:
   void Loop() {
+    bool busy = false;
     while (!stop_.load()) {
       pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {fd_, static_cast<short>(POLLIN | (writable_ ? POLLOUT : 0)), 0}};
-      (void)::poll(fds, fd_ >= 0 ? 2 : 1, 100);
+      (void)::poll(fds, fd_ >= 0 ? 2 : 1, busy ? 1 : 10);
       if (fds[0].revents & POLLIN) {
         uint64_t value;
         (void)!::read(wake_fd_, &value, sizeof(value));
@@ -233,7 +236,7 @@ class PollDriver : public AttachDriver {
       if (stop_.load()) break;
       const bool writable_only =
           fd_ >= 0 && (fds[1].revents & POLLOUT) != 0 && (fds[1].revents & POLLIN) == 0;
-      client_->Drive(writable_only);
+      busy = client_->Drive(writable_only);
     }
   }
 
