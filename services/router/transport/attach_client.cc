@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/log/log.h"
 #include "common/rpc/rpc.h"
 #include "grpcpp/grpcpp.h"
 #include "meridian/router/v1/router.grpc.pb.h"
@@ -244,12 +245,18 @@ class AttachClient::Impl {
     }
     if (!result.has_value()) return false;
     if (!result->ok()) {
+      // Said once per distinct reason, not per retry.
+      if (result->status().message() != last_dial_error_) {
+        last_dial_error_ = std::string(result->status().message());
+        MLOG_WARN("router not reachable: ", last_dial_error_, "; retrying");
+      }
       current_.store((current_.load() + 1) % targets_.size());
       RequestDial(backoff_);
       backoff_ = std::min(backoff_ * 2, options_.max_backoff);
       return true;
     }
     const int fd = **result;
+    last_dial_error_.clear();
     attempt_ = std::make_unique<Attempt>(this);
     Attempt& a = *attempt_;
     a.watch_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -514,6 +521,7 @@ class AttachClient::Impl {
   std::optional<DialRequest> dial_request_ ABSL_GUARDED_BY(dial_mu_);
   std::optional<absl::StatusOr<int>> dial_result_ ABSL_GUARDED_BY(dial_mu_);
   bool dial_stop_ ABSL_GUARDED_BY(dial_mu_) = false;
+  std::string last_dial_error_;  // driving thread
   int watched_fd_ = -1;  // what the driver watches (driving thread)
   bool watched_writable_ = false;
 };
