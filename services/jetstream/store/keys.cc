@@ -137,13 +137,56 @@ bool DecodeMsg(std::string_view value, MsgView* out) {
   return true;
 }
 
-void EncodeIndexValue(uint64_t size, std::string* out) {
+void EncodeRun(StreamSeq key_seq, StreamSeq span_end, const std::vector<RunEntry>& entries,
+               std::string* out) {
   out->clear();
-  AppendVarint(out, size);
+  uint64_t count = 0;
+  for (const RunEntry& e : entries) count += e.size != RunEntry::kRemoved ? 1 : 0;
+  AppendVarint(out, span_end - key_seq);
+  AppendVarint(out, count);
+  StreamSeq previous = key_seq;
+  for (const RunEntry& e : entries) {
+    if (e.size == RunEntry::kRemoved) continue;
+    AppendVarint(out, e.seq - previous);
+    AppendVarint(out, e.size);
+    previous = e.seq;
+  }
 }
 
-bool DecodeIndexValue(std::string_view value, uint64_t* size) {
-  return ReadVarint(&value, size) && value.empty();
+bool DecodeRun(StreamSeq key_seq, std::string_view value, StreamSeq* span_end,
+               std::vector<RunEntry>* entries) {
+  entries->clear();
+  uint64_t first = 0;
+  if (!ReadVarint(&value, &first)) return false;
+  if (value.empty()) {  // the first format: one message, `first` is its size
+    *span_end = key_seq;
+    entries->push_back(RunEntry{key_seq, first});
+    return true;
+  }
+  uint64_t count = 0;
+  if (!ReadVarint(&value, &count) || count > value.size() / 2) return false;
+  *span_end = key_seq + first;
+  entries->reserve(count);
+  StreamSeq seq = key_seq;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t delta = 0;
+    uint64_t size = 0;
+    if (!ReadVarint(&value, &delta) || !ReadVarint(&value, &size)) return false;
+    seq += delta;
+    if (seq > *span_end || size == RunEntry::kRemoved) return false;
+    entries->push_back(RunEntry{seq, size});
+  }
+  return value.empty();
+}
+
+bool DecodeRunCount(std::string_view value, uint64_t* count) {
+  uint64_t first = 0;
+  if (!ReadVarint(&value, &first)) return false;
+  if (value.empty()) {
+    *count = 1;
+    return true;
+  }
+  return ReadVarint(&value, count);
 }
 
 void EncodeSeqState(const SeqState& state, std::string* out) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/jetstream/store/store.h"
 
@@ -19,7 +20,7 @@ inline constexpr size_t kSeqLen = 8;
 // Tags (the byte after the id).
 inline constexpr char kCatalogTag = 'N';   // global: name -> stream id
 inline constexpr char kNextIdTag = 'X';    // global: next stream id
-inline constexpr char kIndexTag = 'I';     // id I varint(len) subject seq -> varint(size)
+inline constexpr char kIndexTag = 'I';     // id I varint(len) subject seq -> run
 inline constexpr char kMsgTag = 'M';       // id M seq -> message
 inline constexpr char kConsumerTag = 'c';  // id c name -> blob
 inline constexpr char kMetaTag = 'm';      // id m -> meta
@@ -64,9 +65,27 @@ struct MsgView {
 };
 bool DecodeMsg(std::string_view value, MsgView* out);
 
-// Index value: the message's StoredSize.
-void EncodeIndexValue(uint64_t size, std::string* out);
-bool DecodeIndexValue(std::string_view value, uint64_t* size);
+// Index value: a run, the live messages of one subject appended in one
+// commit (subject_runs.h): varint(span) varint(count), then per message
+// varint(seq - previous seq) varint(size), "previous" starting at the key's
+// seq. The run covers seqs [key, key + span]; only its live messages are
+// listed (a run with none is deleted). A value of one varint alone (the
+// first format: a key per message) is a run of one message at the key's seq
+// with that size.
+struct RunEntry {
+  static constexpr uint64_t kRemoved = ~uint64_t{0};  // size of a removed entry (in memory)
+  StreamSeq seq = 0;
+  uint64_t size = 0;
+};
+// Encodes the entries whose size is not kRemoved (ascending seqs >= key_seq,
+// <= span_end).
+void EncodeRun(StreamSeq key_seq, StreamSeq span_end, const std::vector<RunEntry>& entries,
+               std::string* out);
+// Replaces *entries by the run's messages.
+bool DecodeRun(StreamSeq key_seq, std::string_view value, StreamSeq* span_end,
+               std::vector<RunEntry>* entries);
+// The number of messages in a run, without decoding them.
+bool DecodeRunCount(std::string_view value, uint64_t* count);
 
 // Sequence state: what the index cannot tell. last seq and last ts survive
 // removing the newest messages (as nats-server's last seq does); first seq

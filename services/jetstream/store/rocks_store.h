@@ -19,6 +19,7 @@
 #include "services/jetstream/store/keys.h"
 #include "services/jetstream/store/msg_cache.h"
 #include "services/jetstream/store/store.h"
+#include "services/jetstream/store/subject_runs.h"
 
 namespace rocksdb {
 class Cache;
@@ -63,6 +64,9 @@ class RocksStreamStore final : public StreamStore {
   uint64_t id() const { return id_; }
   // Adds the sequence-state record to the pending batch (at Commit).
   void WriteSeqState(rocksdb::WriteBatch* batch);
+  // Adds the index runs changed since the last commit (at Commit, before
+  // the store's sorted point deletes are flushed).
+  void WriteRuns(rocksdb::WriteBatch* batch);
   bool dirty() const { return dirty_; }
   uint64_t tail_bytes() const { return tail_.bytes(); }
   void EvictTail(uint64_t target) { tail_.EvictTo(target); }
@@ -101,8 +105,8 @@ class RocksStreamStore final : public StreamStore {
   // Message facts by seq from the caches or RocksDB; NotFound when absent.
   absl::Status Locate(StreamSeq seq, MsgFacts* out);
   // Deletes a located message (writes, counters, subject map, caches). Does
-  // not move first_seq.
-  void RemoveLocated(StreamSeq seq, std::string_view subject, uint64_t size);
+  // not move first_seq. DataLoss when the index does not have it.
+  [[nodiscard]] absl::Status RemoveLocated(StreamSeq seq, std::string_view subject, uint64_t size);
   // After first_ was removed: moves first_/first_ts_ to the next message.
   absl::Status AdvanceFirst();
   // The first existing message with seq >= `from` (seq 0 when none).
@@ -147,14 +151,13 @@ class RocksStreamStore final : public StreamStore {
   int64_t first_ts_ = 0;
   int64_t last_ts_ = 0;
   SubjectMap subjects_;
+  SubjectRuns runs_;
   TailCache tail_;
   HeadCache head_;
 
   // Scratch buffers for key/value building on the append path.
   std::string key_buf_;
-  std::string index_buf_;
   std::string value_buf_;
-  std::string size_buf_;
 };
 
 class RocksStore final : public Store {

@@ -279,6 +279,7 @@ void RocksStore::FlushDeletes() {
 absl::Status RocksStore::Commit() {
   if (!write_error_.ok()) return write_error_;
   if (closed_) return absl::FailedPreconditionError("message store is closed");
+  for (RocksStreamStore* stream : dirty_) stream->WriteRuns(batch_.get());
   FlushDeletes();
   for (RocksStreamStore* stream : dirty_) stream->WriteSeqState(batch_.get());
   if (batch_->Count() == 0) {

@@ -148,6 +148,9 @@ struct StoreOptions {
   bool sync_always = false;     // fsync the WAL on every Commit
   uint64_t block_cache_bytes = 64ull << 20;
   uint64_t tail_cache_bytes = 32ull << 20;  // recently appended messages kept in RAM (all streams)
+  // Per stream: index entries of recently written runs kept decoded, so that
+  // removing a recent message reads nothing (subject_runs.h). ~16 B each.
+  uint64_t run_cache_entries = 256 * 1024;
 };
 
 class Store {

@@ -19,7 +19,7 @@ std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.dat
 // is small next to the number of subjects; otherwise it walks each subject's
 // index below the boundary.
 constexpr uint64_t kScanPerSubject = 4;
-// A subject losing at least this many index keys gets one range tombstone.
+// A subject losing at least this many index runs gets one range tombstone.
 constexpr uint64_t kIndexRangeDeleteMin = 8;
 
 absl::Status BadRecord() { return absl::DataLossError("message store: bad record"); }
@@ -47,6 +47,8 @@ absl::StatusOr<uint64_t> RocksStreamStore::PurgeAll() {
     batch->DeleteRange(keys::TagPrefix(id_, keys::kMsgTag), keys::TagLimit(id_, keys::kMsgTag));
     batch->DeleteRange(keys::TagPrefix(id_, keys::kIndexTag), keys::TagLimit(id_, keys::kIndexTag));
   }
+  // Nothing of the index survives the range delete: forget what is held.
+  runs_.Clear();
   store_->AddBytes(-static_cast<int64_t>(bytes_));
   msgs_ = 0;
   bytes_ = 0;
@@ -95,58 +97,80 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
       doomed.push_back(std::move(f));
     }
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-    for (const MsgFacts& f : doomed) RemoveLocated(f.seq, f.subject, f.size);
+    for (const MsgFacts& f : doomed) {
+      if (absl::Status s = RemoveLocated(f.seq, f.subject, f.size); !s.ok()) return s;
+    }
   } else {
-    // Many messages: each subject's index keys below the boundary.
+    // Many messages: each subject's runs below the boundary, edited in the
+    // batch directly (then runs_ forgets and the batch is committed at once:
+    // subject_runs.h).
     std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
     std::vector<std::string> emptied;
     uint64_t removed = 0;
     uint64_t removed_bytes = 0;
     std::string prefix;
-    std::vector<StreamSeq> seqs;
+    std::string value;
+    std::vector<keys::RunEntry> entries;
+    std::vector<StreamSeq> doomed;  // keys of runs wholly below
     for (auto& [subject, info] : subjects_) {
       if (info.first >= below) continue;  // a stale first is a lower bound
       keys::IndexPrefix(id_, subject, &prefix);
-      key = prefix;
-      keys::AppendBigEndian64(&key, info.first);
-      seqs.clear();
+      doomed.clear();
+      uint64_t gone = 0;
       StreamSeq next = 0;
-      for (it->Seek(key); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        std::string_view found;
-        StreamSeq seq = 0;
-        uint64_t size = 0;
-        if (!keys::ParseIndexKey(AsView(it->key()), &found, &seq) ||
-            !keys::DecodeIndexValue(AsView(it->value()), &size)) {
+      for (it->Seek(prefix); it->Valid(); it->Next()) {
+        const std::string_view k = AsView(it->key());
+        if (k.size() != prefix.size() + keys::kSeqLen || !k.starts_with(prefix)) break;
+        const StreamSeq run_key = keys::ReadBigEndian64(k.data() + prefix.size());
+        StreamSeq span_end = 0;
+        if (!keys::DecodeRun(run_key, AsView(it->value()), &span_end, &entries) ||
+            entries.empty()) {
           return BadRecord();
         }
-        if (seq >= below) {
-          next = seq;
-          break;
+        size_t keep = 0;
+        while (keep < entries.size() && entries[keep].seq < below) {
+          removed_bytes += entries[keep].size;
+          entries[keep].size = keys::RunEntry::kRemoved;
+          ++keep;
         }
-        seqs.push_back(seq);
-        removed_bytes += size;
+        gone += keep;
+        if (keep == entries.size()) {
+          doomed.push_back(run_key);
+          continue;
+        }
+        // The run reaching `below`: later runs start after it.
+        next = entries[keep].seq;
+        if (keep > 0) {
+          keys::EncodeRun(run_key, span_end, entries, &value);
+          keys::IndexKey(id_, subject, run_key, &key);
+          batch->Put(key, value);
+        }
+        break;
       }
       if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-      if (seqs.empty()) continue;
-      if (seqs.size() >= kIndexRangeDeleteMin) {
-        // Nothing of the subject exists below seqs.front(): begin at the bare
-        // subject prefix (store.cc, InsertHintPrefix::InDomain).
+      if (gone == 0) continue;
+      if (doomed.size() >= kIndexRangeDeleteMin) {
+        // Nothing of the subject exists below doomed.front(): begin at the
+        // bare subject prefix (store.cc, InsertHintPrefix::InDomain).
         limit = prefix;
-        keys::AppendBigEndian64(&limit, below);
+        keys::AppendBigEndian64(&limit, doomed.back() + 1);
         batch->DeleteRange(prefix, limit);
       } else {
-        for (StreamSeq seq : seqs) {
-          key = prefix;
-          keys::AppendBigEndian64(&key, seq);
+        for (StreamSeq run_key : doomed) {
+          keys::IndexKey(id_, subject, run_key, &key);
           store_->DeleteKey(key);
         }
       }
-      removed += seqs.size();
-      if (seqs.size() >= info.msgs) {
+      removed += gone;
+      if (gone >= info.msgs) {
         emptied.push_back(subject);
         continue;
       }
-      info.msgs -= seqs.size();
+      info.msgs -= gone;
+      if (next == 0) {
+        info.first_stale = true;
+        continue;
+      }
       info.first = next;
       info.first_stale = false;
       if (info.msgs == 1) {
@@ -154,6 +178,7 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
         info.last_stale = false;
       }
     }
+    runs_.Clear();
     for (const std::string& subject : emptied) subjects_.erase(subject);
     // Nothing exists below first_: begin at the bare tag prefix.
     keys::MsgKey(id_, below, &limit);
@@ -162,6 +187,7 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
     bytes_ -= std::min(removed_bytes, bytes_);
     store_->AddBytes(-static_cast<int64_t>(removed_bytes));
     MarkDirty();
+    if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
   }
   head_.Reset();
   tail_.DropBelow(below);
@@ -223,28 +249,21 @@ absl::StatusOr<uint64_t> RocksStreamStore::PurgeSubjectOldest(const std::string&
                                                               SubjectInfo* info, uint64_t max,
                                                               StreamSeq below) {
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
-  std::string prefix;
-  keys::IndexPrefix(id_, subject, &prefix);
-  std::string key = prefix;
-  keys::AppendBigEndian64(&key, info->first);
   std::vector<std::pair<StreamSeq, uint64_t>> doomed;
   StreamSeq next = 0;
-  for (it->Seek(key); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view found;
-    StreamSeq seq = 0;
-    uint64_t size = 0;
-    if (!keys::ParseIndexKey(AsView(it->key()), &found, &seq) ||
-        !keys::DecodeIndexValue(AsView(it->value()), &size)) {
-      return BadRecord();
-    }
-    if (doomed.size() >= max || (below > 0 && seq >= below)) {
-      next = seq;
-      break;
-    }
-    doomed.emplace_back(seq, size);
+  absl::Status listed =
+      run_index::ForEach(it.get(), id_, subject, info->first, [&](StreamSeq seq, uint64_t size) {
+        if (doomed.size() >= max || (below > 0 && seq >= below)) {
+          next = seq;
+          return false;
+        }
+        doomed.emplace_back(seq, size);
+        return true;
+      });
+  if (!listed.ok()) return listed;
+  for (const auto& [seq, size] : doomed) {
+    if (absl::Status s = RemoveLocated(seq, subject, size); !s.ok()) return s;
   }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  for (const auto& [seq, size] : doomed) RemoveLocated(seq, subject, size);
   if (next != 0) {
     if (auto found = subjects_.find(subject); found != subjects_.end()) {
       found->second.first = next;
@@ -291,7 +310,9 @@ absl::StatusOr<uint64_t> RocksStreamStore::PurgeFiltered(const PurgeOptions& opt
       doomed.push_back(std::move(f));
     }
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-    for (const MsgFacts& f : doomed) RemoveLocated(f.seq, f.subject, f.size);
+    for (const MsgFacts& f : doomed) {
+      if (absl::Status s = RemoveLocated(f.seq, f.subject, f.size); !s.ok()) return s;
+    }
     removed = doomed.size();
   } else {
     for (const std::string& name : names) {

@@ -107,20 +107,17 @@ void RocksStreamStore::ForEachMatching(
 absl::Status RocksStreamStore::ResolveSubject(std::string_view subject, SubjectInfo* info) {
   if (!info->first_stale && !info->last_stale) return absl::OkStatus();
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  rocksdb::Iterator* it = store_->Iter();
-  std::string prefix;
-  keys::IndexPrefix(id_, subject, &prefix);
-  std::string key;
-  std::string_view found_subject;
+  auto lost = [&] {
+    return absl::DataLossError(
+        absl::StrCat("message store: index of subject ", std::string(subject), " lost"));
+  };
   StreamSeq seq = 0;
   if (info->first_stale) {
-    keys::IndexKey(id_, subject, info->first, &key);
-    it->Seek(key);
-    if (!it->Valid() || !it->key().starts_with(prefix) ||
-        !keys::ParseIndexKey(AsView(it->key()), &found_subject, &seq)) {
-      return absl::DataLossError(
-          absl::StrCat("message store: index of subject ", std::string(subject), " lost"));
+    if (absl::Status s = run_index::FirstAtOrAfter(store_->Iter(), id_, subject, info->first, &seq);
+        !s.ok()) {
+      return s;
     }
+    if (seq == 0) return lost();
     info->first = seq;
     info->first_stale = false;
     if (info->msgs == 1) {
@@ -129,13 +126,11 @@ absl::Status RocksStreamStore::ResolveSubject(std::string_view subject, SubjectI
     }
   }
   if (info->last_stale) {
-    keys::IndexKey(id_, subject, info->last, &key);
-    it->SeekForPrev(key);
-    if (!it->Valid() || !it->key().starts_with(prefix) ||
-        !keys::ParseIndexKey(AsView(it->key()), &found_subject, &seq)) {
-      return absl::DataLossError(
-          absl::StrCat("message store: index of subject ", std::string(subject), " lost"));
+    if (absl::Status s = run_index::LastAtOrBefore(store_->Iter(), id_, subject, info->last, &seq);
+        !s.ok()) {
+      return s;
     }
+    if (seq == 0) return lost();
     info->last = seq;
     info->last_stale = false;
   }
@@ -146,19 +141,7 @@ absl::Status RocksStreamStore::SubjectNextSeq(std::string_view subject, StreamSe
                                               StreamSeq* seq) {
   *seq = 0;
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  rocksdb::Iterator* it = store_->Iter();
-  std::string prefix;
-  keys::IndexPrefix(id_, subject, &prefix);
-  std::string key = prefix;
-  keys::AppendBigEndian64(&key, start);
-  it->Seek(key);
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  if (!it->Valid() || !it->key().starts_with(prefix)) return absl::OkStatus();
-  std::string_view found;
-  if (!keys::ParseIndexKey(AsView(it->key()), &found, seq)) {
-    return absl::DataLossError("message store: bad index key");
-  }
-  return absl::OkStatus();
+  return run_index::FirstAtOrAfter(store_->Iter(), id_, subject, start, seq);
 }
 
 absl::StatusOr<uint64_t> RocksStreamStore::CountSubjectFrom(std::string_view subject,
@@ -168,27 +151,11 @@ absl::StatusOr<uint64_t> RocksStreamStore::CountSubjectFrom(std::string_view sub
   if (start > info.last) return 0;
   if (info.msgs == 1) return info.last >= start ? 1 : 0;
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  rocksdb::Iterator* it = store_->Iter();
-  std::string prefix;
-  keys::IndexPrefix(id_, subject, &prefix);
-  std::string key = prefix;
   // Count the smaller side of `start` (by seq distance).
   const bool count_above = info.last - start < start - info.first;
-  keys::AppendBigEndian64(&key, count_above ? start : info.first);
-  uint64_t n = 0;
-  for (it->Seek(key); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!count_above) {
-      std::string_view found;
-      StreamSeq seq = 0;
-      if (!keys::ParseIndexKey(AsView(it->key()), &found, &seq)) {
-        return absl::DataLossError("message store: bad index key");
-      }
-      if (seq >= start) break;
-    }
-    ++n;
-  }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  return count_above ? n : info.msgs - std::min(n, info.msgs);
+  absl::StatusOr<uint64_t> n = run_index::Count(store_->Iter(), id_, subject, start, count_above);
+  if (!n.ok()) return n.status();
+  return count_above ? *n : info.msgs - std::min(*n, info.msgs);
 }
 
 absl::Status RocksStreamStore::LoadFromDb(StreamSeq seq, StoredMessage* out) {
@@ -471,16 +438,15 @@ std::vector<StreamSeq> RocksStreamStore::DeletedSeqs() {
   const uint64_t span = last_ - first_ + 1;
   std::vector<uint64_t> bits((span + 63) / 64, 0);
   if (!store_->PrepareRead().ok()) return out;
-  const std::string prefix = keys::TagPrefix(id_, keys::kIndexTag);
-  rocksdb::Iterator* it = store_->Iter();
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view subject;
-    StreamSeq seq = 0;
-    if (!keys::ParseIndexKey(AsView(it->key()), &subject, &seq)) continue;
-    if (seq < first_ || seq > last_) continue;
-    const uint64_t i = seq - first_;
-    bits[i / 64] |= uint64_t{1} << (i % 64);
-  }
+  absl::Status scanned = run_index::ScanAll(
+      store_->Iter(), id_, [&](std::string_view, StreamSeq seq, uint64_t) {
+        if (seq >= first_ && seq <= last_) {
+          const uint64_t i = seq - first_;
+          bits[i / 64] |= uint64_t{1} << (i % 64);
+        }
+        return absl::OkStatus();
+      });
+  if (!scanned.ok()) return out;
   out.reserve(span - msgs_);
   for (uint64_t i = 0; i < span; ++i) {
     if ((bits[i / 64] & (uint64_t{1} << (i % 64))) == 0) out.push_back(first_ + i);

@@ -22,7 +22,12 @@ constexpr uint64_t kHeadMaxBytes = 1ull << 20;
 
 RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string name,
                                    std::string meta, TailBudget* tail_budget)
-    : store_(store), id_(id), name_(std::move(name)), meta_(std::move(meta)), tail_(tail_budget) {}
+    : store_(store),
+      id_(id),
+      name_(std::move(name)),
+      meta_(std::move(meta)),
+      runs_(id, store->options().run_cache_entries),
+      tail_(tail_budget) {}
 
 void RocksStreamStore::InitEmpty() {
   tail_.Reset(1);
@@ -30,7 +35,6 @@ void RocksStreamStore::InitEmpty() {
 }
 
 absl::Status RocksStreamStore::Recover(const keys::SeqState& persisted) {
-  const std::string prefix = keys::TagPrefix(id_, keys::kIndexTag);
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
   std::string current;
   SubjectInfo info;
@@ -39,28 +43,25 @@ absl::Status RocksStreamStore::Recover(const keys::SeqState& persisted) {
   auto flush = [&] {
     if (info.msgs > 0) subjects_.emplace(current, info);
   };
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view subject;
-    StreamSeq seq = 0;
-    uint64_t size = 0;
-    if (!keys::ParseIndexKey(AsView(it->key()), &subject, &seq) ||
-        !keys::DecodeIndexValue(AsView(it->value()), &size)) {
-      return absl::DataLossError(absl::StrCat("message store: bad index key in stream ", name_));
-    }
-    if (info.msgs == 0 || subject != current) {
-      flush();
-      current.assign(subject);
-      info = SubjectInfo{};
-      info.first = seq;
-    }
-    ++info.msgs;
-    info.last = seq;
-    ++msgs_;
-    bytes_ += size;
-    if (min_seq == 0 || seq < min_seq) min_seq = seq;
-    max_seq = std::max(max_seq, seq);
+  absl::Status scanned = run_index::ScanAll(
+      it.get(), id_, [&](std::string_view subject, StreamSeq seq, uint64_t size) {
+        if (info.msgs == 0 || subject != current) {
+          flush();
+          current.assign(subject);
+          info = SubjectInfo{};
+          info.first = seq;
+        }
+        ++info.msgs;
+        info.last = seq;
+        ++msgs_;
+        bytes_ += size;
+        if (min_seq == 0 || seq < min_seq) min_seq = seq;
+        max_seq = std::max(max_seq, seq);
+        return absl::OkStatus();
+      });
+  if (!scanned.ok()) {
+    return absl::DataLossError(absl::StrCat("stream ", name_, ": ", scanned.message()));
   }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
   flush();
   store_->AddBytes(static_cast<int64_t>(bytes_));
 
@@ -96,6 +97,10 @@ void RocksStreamStore::MarkDirty() {
   store_->MarkDirty(this);
 }
 
+void RocksStreamStore::WriteRuns(rocksdb::WriteBatch* batch) {
+  runs_.WriteTo(batch, [this](std::string_view key) { store_->DeleteKey(key); });
+}
+
 void RocksStreamStore::WriteSeqState(rocksdb::WriteBatch* batch) {
   keys::SeqState state;
   state.first = first_;
@@ -114,11 +119,8 @@ absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
   const uint64_t size = StoredSize(subject, headers, data);
   keys::MsgKey(id_, seq, &key_buf_);
   keys::EncodeMsg(ts_ns, subject, headers, data, &value_buf_);
-  keys::IndexKey(id_, subject, seq, &index_buf_);
-  keys::EncodeIndexValue(size, &size_buf_);
-  rocksdb::WriteBatch* batch = store_->batch();
-  batch->Put(key_buf_, value_buf_);
-  batch->Put(index_buf_, size_buf_);
+  store_->batch()->Put(key_buf_, value_buf_);
+  runs_.Add(subject, seq, size);
 
   if (msgs_ == 0) {
     first_ = seq;
@@ -166,7 +168,10 @@ absl::Status RocksStreamStore::SetNextSeq(StreamSeq seq) {
     MarkDirty();
     return absl::OkStatus();
   }
-  // Seqs at or below last may be written again: their deletes go first.
+  // Seqs at or below last may be written again: their deletes go first
+  // (index runs included).
+  WriteRuns(store_->batch());
+  runs_.Clear();
   store_->FlushDeletes();
   last_ = seq - 1;
   first_ = seq;
@@ -183,7 +188,7 @@ absl::Status RocksStreamStore::Remove(StreamSeq seq) {
   }
   MsgFacts facts;
   if (absl::Status s = Locate(seq, &facts); !s.ok()) return s;
-  RemoveLocated(seq, facts.subject, facts.size);
+  if (absl::Status s = RemoveLocated(seq, facts.subject, facts.size); !s.ok()) return s;
   if (seq == first_) return AdvanceFirst();
   return absl::OkStatus();
 }
@@ -216,11 +221,14 @@ absl::Status RocksStreamStore::Locate(StreamSeq seq, MsgFacts* out) {
   return absl::OkStatus();
 }
 
-void RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject, uint64_t size) {
+absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject,
+                                             uint64_t size) {
+  // The committed index plus runs_ is the whole index (subject_runs.h).
+  if (absl::Status s = runs_.Remove(subject, seq, [this] { return store_->Iter(); }); !s.ok()) {
+    return s;
+  }
   keys::MsgKey(id_, seq, &key_buf_);
-  keys::IndexKey(id_, subject, seq, &index_buf_);
   store_->DeleteKey(key_buf_);
-  store_->DeleteKey(index_buf_);
 
   --msgs_;
   bytes_ -= size;
@@ -254,6 +262,7 @@ void RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject, ui
   tail_.MarkRemoved(seq);
   head_.MarkRemoved(seq);
   MarkDirty();
+  return absl::OkStatus();
 }
 
 absl::Status RocksStreamStore::AdvanceFirst() {

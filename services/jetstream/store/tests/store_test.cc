@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "services/jetstream/store/keys.h"
 #include "services/jetstream/store/tests/store_model.h"
 
 namespace meridian::jetstream {
@@ -526,6 +527,43 @@ TEST(StoreCrashTest, CommittedWritesSurviveSigkill) {
     EXPECT_EQ(st->DeletedSeqs(), (std::vector<StreamSeq>{10}));
   }
   std::filesystem::remove_all(path);
+}
+
+// A subject's messages of one commit share one index record (a run).
+TEST(RunEncodingTest, KeepsLiveEntriesAndReadsTheFirstFormat) {
+  const std::vector<keys::RunEntry> entries = {
+      {10, 100}, {12, keys::RunEntry::kRemoved}, {15, 7}};
+  std::string value;
+  keys::EncodeRun(10, 20, entries, &value);
+  StreamSeq span_end = 0;
+  std::vector<keys::RunEntry> out;
+  ASSERT_TRUE(keys::DecodeRun(10, value, &span_end, &out));
+  EXPECT_EQ(span_end, 20u);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].seq, 10u);
+  EXPECT_EQ(out[0].size, 100u);
+  EXPECT_EQ(out[1].seq, 15u);
+  EXPECT_EQ(out[1].size, 7u);
+  uint64_t count = 0;
+  ASSERT_TRUE(keys::DecodeRunCount(value, &count));
+  EXPECT_EQ(count, 2u);
+
+  // The first format, a key per message: one varint, the message's size.
+  std::string old;
+  keys::AppendVarint(&old, 300);
+  ASSERT_TRUE(keys::DecodeRun(42, old, &span_end, &out));
+  EXPECT_EQ(span_end, 42u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, 42u);
+  EXPECT_EQ(out[0].size, 300u);
+  ASSERT_TRUE(keys::DecodeRunCount(old, &count));
+  EXPECT_EQ(count, 1u);
+
+  // Truncated, or a message beyond the run's span: refused.
+  EXPECT_FALSE(keys::DecodeRun(10, value.substr(0, value.size() - 1), &span_end, &out));
+  std::string beyond;
+  for (uint64_t v : {1, 1, 5, 9}) keys::AppendVarint(&beyond, v);  // span 1, seq 15
+  EXPECT_FALSE(keys::DecodeRun(10, beyond, &span_end, &out));
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+// Internal: the per-subject index as runs. The messages of one subject
+// appended between two commits form a run, written as one index record
+// (keys.h, EncodeRun) instead of one key per message: a stream whose turns
+// append many messages of few subjects writes a few index keys per commit.
+// Removing a message rewrites its run (or deletes it when emptied).
+//
+// SubjectRuns holds what is not committed yet (appends, changed runs) and a
+// bounded cache of recently written runs, so removing a recent message
+// (work queue acks, a KV key's previous revision) reads nothing. Every
+// change to the index goes through it except purges, which edit the batch
+// directly, then Clear() this and commit at once; hence the committed index
+// plus what SubjectRuns holds is always the whole truth.
+//
+// The run_index functions read the committed index (call them after the
+// store committed, RocksStore::PrepareRead). Not thread-safe: the engine
+// thread only.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/jetstream/store/keys.h"
+
+namespace rocksdb {
+class Iterator;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace meridian::jetstream {
+
+class SubjectRuns {
+ public:
+  // Caches at most `max_cached_entries` entries of written runs (and at most
+  // one run per 16 of them).
+  SubjectRuns(uint64_t stream_id, size_t max_cached_entries)
+      : id_(stream_id),
+        max_cached_entries_(max_cached_entries),
+        max_cached_runs_(std::max<size_t>(1, max_cached_entries / 16)) {}
+
+  // Append path: no I/O; written by the next WriteTo. Seqs ascend.
+  void Add(std::string_view subject, StreamSeq seq, uint64_t size);
+  // Takes `seq` of `subject` out of the index. A run held nowhere in memory
+  // is read through `committed()` (an iterator over the committed state,
+  // asked for only then). DataLoss when the index has no such message.
+  [[nodiscard]] absl::Status Remove(std::string_view subject, StreamSeq seq,
+                                    absl::FunctionRef<rocksdb::Iterator*()> committed);
+  // At commit: puts new and changed runs into `batch`; an emptied run's key
+  // goes to `erase` (the store's sorted point deletes).
+  void WriteTo(rocksdb::WriteBatch* batch, absl::FunctionRef<void(std::string_view)> erase);
+  // Forgets everything held (after a purge edited the index directly).
+  void Clear();
+  bool has_pending() const { return !pending_.empty() || !dirty_.empty(); }
+
+ private:
+  struct Pending {
+    uint32_t offset = 0;  // subject in arena_
+    uint32_t length = 0;
+    StreamSeq seq = 0;
+    uint64_t size = 0;  // RunEntry::kRemoved once removed
+  };
+  struct Run {
+    StreamSeq span_end = 0;
+    std::vector<keys::RunEntry> entries;  // ascending; removed ones marked
+    uint64_t live = 0;
+    bool dirty = false;
+  };
+  using RunsByKey = std::map<StreamSeq, Run>;
+
+  std::string_view SubjectOf(const Pending& p) const {
+    return std::string_view(arena_).substr(p.offset, p.length);
+  }
+  absl::Status RemovePending(std::string_view subject, StreamSeq seq);
+  // The cached run of `subject` covering `seq`, or null.
+  Run* FindCached(std::string_view subject, StreamSeq seq, StreamSeq* key);
+  absl::StatusOr<Run*> Load(std::string_view subject, StreamSeq seq, rocksdb::Iterator* committed,
+                            StreamSeq* key);
+  Run* Insert(std::string_view subject, StreamSeq key, Run run);
+  void WritePending(rocksdb::WriteBatch* batch);
+  void Evict();
+
+  const uint64_t id_;
+  const size_t max_cached_entries_;
+  const size_t max_cached_runs_;
+  std::string arena_;
+  std::vector<Pending> pending_;
+  absl::btree_map<std::string, RunsByKey, std::less<>> cache_;
+  std::deque<std::pair<std::string, StreamSeq>> cache_order_;  // oldest first
+  size_t cached_runs_ = 0;
+  size_t cached_entries_ = 0;
+  std::vector<std::pair<std::string, StreamSeq>> dirty_;
+  std::string key_buf_;
+  std::string value_buf_;
+};
+
+// Reads of the committed index of stream `id`.
+namespace run_index {
+
+// The subject's first message with seq >= from (*seq = 0 when none).
+absl::Status FirstAtOrAfter(rocksdb::Iterator* it, uint64_t id, std::string_view subject,
+                            StreamSeq from, StreamSeq* seq);
+// The subject's last message with seq <= upto (*seq = 0 when none).
+absl::Status LastAtOrBefore(rocksdb::Iterator* it, uint64_t id, std::string_view subject,
+                            StreamSeq upto, StreamSeq* seq);
+// Number of the subject's messages with seq >= from (above = true) or
+// seq < from (above = false).
+absl::StatusOr<uint64_t> Count(rocksdb::Iterator* it, uint64_t id, std::string_view subject,
+                               StreamSeq from, bool above);
+// fn(seq, size) for the subject's messages with seq >= from, ascending,
+// until fn returns false.
+absl::Status ForEach(rocksdb::Iterator* it, uint64_t id, std::string_view subject, StreamSeq from,
+                     absl::FunctionRef<bool(StreamSeq, uint64_t)> fn);
+// fn(subject, seq, size) for every message of the stream, by subject, seqs
+// ascending within a subject.
+absl::Status ScanAll(rocksdb::Iterator* it, uint64_t id,
+                     absl::FunctionRef<absl::Status(std::string_view, StreamSeq, uint64_t)> fn);
+
+}  // namespace run_index
+}  // namespace meridian::jetstream
