@@ -224,7 +224,10 @@ absl::Status RocksStreamStore::Locate(StreamSeq seq, MsgFacts* out) {
 absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject,
                                              uint64_t size) {
   // The committed index plus runs_ is the whole index (subject_runs.h).
-  if (absl::Status s = runs_.Remove(subject, seq, [this] { return store_->Iter(); }); !s.ok()) {
+  if (absl::Status s = runs_.Remove(
+          subject, seq, [this] { return store_->Iter(); },
+          [this](std::string_view key) { store_->DeleteKey(key); });
+      !s.ok()) {
     return s;
   }
   keys::MsgKey(id_, seq, &key_buf_);

@@ -83,9 +83,15 @@ absl::Status SubjectRuns::RemovePending(std::string_view subject, StreamSeq seq)
 }
 
 absl::Status SubjectRuns::Remove(std::string_view subject, StreamSeq seq,
-                                 absl::FunctionRef<rocksdb::Iterator*()> committed) {
+                                 absl::FunctionRef<rocksdb::Iterator*()> committed,
+                                 absl::FunctionRef<void(std::string_view)> erase) {
   // Everything appended since the last commit comes after what was written.
   if (!pending_.empty() && seq >= pending_.front().seq) return RemovePending(subject, seq);
+  if (singletons_.erase(seq) > 0) {
+    keys::IndexKey(id_, subject, seq, &key_buf_);
+    erase(key_buf_);
+    return absl::OkStatus();
+  }
   StreamSeq key = 0;
   Run* run = FindCached(subject, seq, &key);
   if (run == nullptr) {
@@ -209,7 +215,12 @@ void SubjectRuns::WritePending(rocksdb::WriteBatch* batch) {
     keys::IndexKey(id_, subject, key, &key_buf_);
     keys::EncodeRun(key, run.span_end, run.entries, &value_buf_);
     batch->Put(AsSlice(key_buf_), AsSlice(value_buf_));
-    Insert(subject, key, std::move(run));
+    if (run.live == 1 && run.entries.front().seq == key) {
+      if (singletons_.size() >= max_cached_entries_) singletons_.clear();
+      singletons_.insert(key);
+    } else {
+      Insert(subject, key, std::move(run));
+    }
   }
   pending_.clear();
   arena_.clear();
@@ -235,6 +246,7 @@ void SubjectRuns::Evict() {
 }
 
 void SubjectRuns::Clear() {
+  singletons_.clear();
   pending_.clear();
   arena_.clear();
   cache_.clear();

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -53,9 +54,12 @@ class SubjectRuns {
   void Add(std::string_view subject, StreamSeq seq, uint64_t size);
   // Takes `seq` of `subject` out of the index. A run held nowhere in memory
   // is read through `committed()` (an iterator over the committed state,
-  // asked for only then). DataLoss when the index has no such message.
+  // asked for only then); a run of that message alone is deleted through
+  // `erase` (the store's sorted point deletes). DataLoss when the index has
+  // no such message.
   [[nodiscard]] absl::Status Remove(std::string_view subject, StreamSeq seq,
-                                    absl::FunctionRef<rocksdb::Iterator*()> committed);
+                                    absl::FunctionRef<rocksdb::Iterator*()> committed,
+                                    absl::FunctionRef<void(std::string_view)> erase);
   // At commit: puts new and changed runs into `batch`; an emptied run's key
   // goes to `erase` (the store's sorted point deletes).
   void WriteTo(rocksdb::WriteBatch* batch, absl::FunctionRef<void(std::string_view)> erase);
@@ -100,6 +104,10 @@ class SubjectRuns {
   size_t cached_runs_ = 0;
   size_t cached_entries_ = 0;
   std::vector<std::pair<std::string, StreamSeq>> dirty_;
+  // Written runs holding one message, at their key's seq (a KV key's
+  // revision, a rare subject): removing one deletes its key, with no run
+  // object cached. Bounded like the cache (cleared when full).
+  absl::flat_hash_set<StreamSeq> singletons_;
   std::string key_buf_;
   std::string value_buf_;
 };
