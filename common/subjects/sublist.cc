@@ -298,12 +298,37 @@ MatchResultPtr Sublist::MatchHashed(std::string_view subject, size_t hash,
   return result;
 }
 
+// Per thread: the walk's scratch result (its vectors keep their capacity)
+// and the last result handed out, so that a run of unique subjects matching
+// the same subscriptions (reply inboxes under one wildcard, $JS.ACK
+// subjects) allocates nothing.
+namespace {
+struct MatchScratch {
+  MatchResult walk;
+  MatchResultPtr last;
+};
+}  // namespace
+
 MatchResultPtr Sublist::MatchLocked(std::string_view subject) const {
-  if (!NoEmptyToken(subject)) return EmptyResultPtr();
-  MatchResult result;
+  if (subject.empty()) return EmptyResultPtr();
+  thread_local MatchScratch scratch;
+  MatchResult& result = scratch.walk;
+  result.psubs.clear();
+  result.qsubs.clear();
   MatchLevel(&root_, subject, &result);
-  if (result.empty()) return EmptyResultPtr();
-  return std::make_shared<const MatchResult>(std::move(result));
+  // An empty token matches nothing, not even '>'; only a non-empty walk
+  // needs the scan.
+  if (result.empty() || !NoEmptyToken(subject)) return EmptyResultPtr();
+  // Equal content is the same answer whichever list or generation made it
+  // (results are immutable). Queue groups hold names borrowed from their
+  // subscriptions, so only plain results are reused.
+  if (result.qsubs.empty() && scratch.last != nullptr && scratch.last->qsubs.empty() &&
+      scratch.last->psubs == result.psubs) {
+    return scratch.last;
+  }
+  MatchResultPtr fresh = std::make_shared<const MatchResult>(result);
+  if (result.qsubs.empty()) scratch.last = fresh;
+  return fresh;
 }
 
 // Tokens are split off as the walk goes: a walk that leaves the trie early
