@@ -69,6 +69,7 @@ class RocksStreamStore final : public StreamStore {
   void WriteRuns(rocksdb::WriteBatch* batch);
   bool dirty() const { return dirty_; }
   uint64_t tail_bytes() const { return tail_.bytes(); }
+  void SetRunCacheLimit(size_t entries) { runs_.SetLimit(entries); }
   void EvictTail(uint64_t target) { tail_.EvictTo(target); }
   void ClearDirty() { dirty_ = false; }
 
@@ -231,6 +232,8 @@ class RocksStore final : public Store {
   absl::Status OpenInternal();
   absl::Status LoadCatalog();
   void EvictTails();
+  // Divides StoreOptions::run_cache_entries among the streams.
+  void ShareRunCache();
 
   StoreOptions options_;
   // Read by the memtable insert-hint transform; outlives db_.

@@ -139,6 +139,12 @@ void RocksStore::EvictTails() {
   }
 }
 
+void RocksStore::ShareRunCache() {
+  if (streams_.empty()) return;
+  const uint64_t each = std::max<uint64_t>(1, options_.run_cache_entries / streams_.size());
+  for (auto& [name, stream] : streams_) stream->SetRunCacheLimit(each);
+}
+
 RocksStore::~RocksStore() { (void)Close(); }
 
 absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::OpenDb(const StoreOptions& options) {
@@ -211,6 +217,7 @@ absl::Status RocksStore::LoadCatalog() {
     next_id_ = std::max(next_id_, id + 1);
     streams_.emplace(name, std::move(stream));
   }
+  ShareRunCache();
   return absl::OkStatus();
 }
 
@@ -244,6 +251,7 @@ absl::StatusOr<StreamStore*> RocksStore::Create(std::string_view name, std::stri
   stream->InitEmpty();
   RocksStreamStore* raw = stream.get();
   streams_.emplace(std::string(name), std::move(stream));
+  ShareRunCache();
   return raw;
 }
 
@@ -261,6 +269,7 @@ absl::Status RocksStore::Delete(std::string_view name) {
   hinted_index_.erase(id);
   total_bytes_ -= stream->State().bytes;
   streams_.erase(it);
+  ShareRunCache();
   return absl::OkStatus();
 }
 

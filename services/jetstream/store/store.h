@@ -148,9 +148,10 @@ struct StoreOptions {
   bool sync_always = false;     // fsync the WAL on every Commit
   uint64_t block_cache_bytes = 64ull << 20;
   uint64_t tail_cache_bytes = 32ull << 20;  // recently appended messages kept in RAM (all streams)
-  // Per stream: index entries of recently written runs kept decoded, so that
-  // removing a recent message reads nothing (subject_runs.h). ~16 B each.
-  uint64_t run_cache_entries = 256 * 1024;
+  // Index entries of recently written runs kept decoded, so that removing a
+  // recent message reads nothing (subject_runs.h), ~16-24 bytes each; the
+  // streams share it equally.
+  uint64_t run_cache_entries = 1 << 20;
 };
 
 class Store {

@@ -26,7 +26,7 @@ RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string n
       id_(id),
       name_(std::move(name)),
       meta_(std::move(meta)),
-      runs_(id, store->options().run_cache_entries),
+      runs_(id),
       tail_(tail_budget) {}
 
 void RocksStreamStore::InitEmpty() {

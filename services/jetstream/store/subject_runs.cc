@@ -57,6 +57,13 @@ std::string SeqKey(std::string_view prefix, StreamSeq seq) {
 
 }  // namespace
 
+void SubjectRuns::SetLimit(size_t entries) {
+  max_cached_entries_ = std::max<size_t>(1, entries);
+  max_cached_runs_ = std::max<size_t>(1, entries / 16);
+  if (singletons_.size() > max_cached_entries_) singletons_.clear();
+  // Trimmed at the next WriteTo, when every cached run is clean.
+}
+
 void SubjectRuns::Add(std::string_view subject, StreamSeq seq, uint64_t size) {
   Pending p;
   p.seq = seq;

@@ -43,12 +43,12 @@ namespace meridian::jetstream {
 
 class SubjectRuns {
  public:
-  // Caches at most `max_cached_entries` entries of written runs (and at most
-  // one run per 16 of them).
-  SubjectRuns(uint64_t stream_id, size_t max_cached_entries)
-      : id_(stream_id),
-        max_cached_entries_(max_cached_entries),
-        max_cached_runs_(std::max<size_t>(1, max_cached_entries / 16)) {}
+  explicit SubjectRuns(uint64_t stream_id) : id_(stream_id) {}
+
+  // Memory bound: at most `entries` entries of written runs cached (and one
+  // run per 16 of them), at most `entries` singletons. The store divides
+  // its budget among its streams (StoreOptions::run_cache_entries).
+  void SetLimit(size_t entries);
 
   // Append path: no I/O; written by the next WriteTo. Seqs ascend.
   void Add(std::string_view subject, StreamSeq seq, uint64_t size);
@@ -95,8 +95,8 @@ class SubjectRuns {
   void Evict();
 
   const uint64_t id_;
-  const size_t max_cached_entries_;
-  const size_t max_cached_runs_;
+  size_t max_cached_entries_ = 1024;
+  size_t max_cached_runs_ = 64;
   std::string arena_;
   std::vector<Pending> pending_;
   absl::btree_map<std::string, RunsByKey, std::less<>> cache_;

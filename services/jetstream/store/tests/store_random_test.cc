@@ -75,7 +75,7 @@ TEST_P(RandomStoreTest, MatchesModel) {
   const uint64_t tails[] = {0, 2048, 32ull << 20};
   opts.tail_cache_bytes = tails[seed % 3];
   // Vary the cache of index runs: none to speak of, small, default.
-  const uint64_t run_caches[] = {1, 64, 256 * 1024};
+  const uint64_t run_caches[] = {1, 64, 1 << 20};
   opts.run_cache_entries = run_caches[(seed / 3) % 3];
   auto opened = Store::Open(opts);
   ASSERT_TRUE(opened.ok()) << opened.status();
