@@ -25,7 +25,9 @@ trap cleanup EXIT
 js=""
 for _ in $(seq 100); do
   js=$(cat "/proc/$server/task/$server/children" 2>/dev/null | tr ' ' '\n' |
-       while read -r p; do [[ -n "$p" && "$(cat /proc/$p/comm 2>/dev/null)" == meridian-jetstr* ]] && echo "$p"; done | head -1)
+       while read -r p; do
+         if [[ -n "$p" && "$(cat /proc/$p/comm 2>/dev/null)" == meridian-jetstr* ]]; then echo "$p"; fi
+       done | head -1)
   [[ -n "$js" ]] && break
   sleep 0.1
 done
