@@ -22,29 +22,52 @@ void LocalMatchCache::Clear() {
   entries_.clear();
 }
 
-const MatchResult& LocalMatchCache::Match(std::string_view subject) {
-  // One hash for this cache, the sublist's cache and both admissions.
-  const size_t hash = internal::StringHash{}(subject);
-  uint64_t generation = sublist_->generation();
+const MatchResult* LocalMatchCache::Cached(std::string_view subject, size_t hash) {
+  const uint64_t generation = sublist_->generation();
   if (generation != generation_) {
     Clear();
     generation_ = generation;
-  } else if (auto it = entries_.find(subject, hash); it != entries_.end()) {
-    ++hits_;
-    return *it->second;
+    return nullptr;
   }
+  auto it = entries_.find(subject, hash);
+  if (it == entries_.end()) return nullptr;
+  ++hits_;
+  return it->second.get();
+}
+
+const MatchResult& LocalMatchCache::Match(std::string_view subject) {
+  // One hash for this cache, the sublist's cache and both admissions.
+  const size_t hash = internal::StringHash{}(subject);
+  if (const MatchResult* cached = Cached(subject, hash)) return *cached;
   ++misses_;
+  if (admission_.AdmitHash(hash)) return MissAdmitted(subject, hash);
+  uint64_t generation = generation_;
+  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation);
+  if (generation != generation_) {
+    Clear();
+    generation_ = generation;
+  }
+  // Not cached (yet): kept alive until Quiesce like a retired entry.
+  retired_.push_back(std::move(result));
+  return *retired_.back();
+}
+
+bool LocalMatchCache::HasInterest(std::string_view subject) {
+  const size_t hash = internal::StringHash{}(subject);
+  if (const MatchResult* cached = Cached(subject, hash)) return !cached->empty();
+  ++misses_;
+  if (admission_.AdmitHash(hash)) return !MissAdmitted(subject, hash).empty();
+  return sublist_->HasInterestHashed(subject, hash);
+}
+
+const MatchResult& LocalMatchCache::MissAdmitted(std::string_view subject, size_t hash) {
+  uint64_t generation = generation_;
   MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation);
   if (generation != generation_) {
     // The sublist changed since we looked: what we hold is older than
     // `result`.
     Clear();
     generation_ = generation;
-  }
-  if (!admission_.AdmitHash(hash)) {
-    // Not cached (yet): kept alive until Quiesce like a retired entry.
-    retired_.push_back(std::move(result));
-    return *retired_.back();
   }
   if (entries_.size() >= max_entries_) {
     size_t n = 0;

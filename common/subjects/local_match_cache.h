@@ -34,6 +34,11 @@ class LocalMatchCache {
   // delivering a message publishes another one).
   const MatchResult& Match(std::string_view subject);
 
+  // Whether anything matches `subject`: Match() on a cached subject or one
+  // admitted now; otherwise (a first miss, e.g. a unique reply inbox) the
+  // sublist's walk that stops at the first subscriber, with no result built.
+  bool HasInterest(std::string_view subject);
+
   // Releases results dropped since the last call. Call it once per loop
   // turn, at a point where no result from Match() is in use.
   void Quiesce() { retired_.clear(); }
@@ -47,6 +52,11 @@ class LocalMatchCache {
 
  private:
   void Retire(internal::StringMap<MatchResultPtr>::iterator it);
+  // The cached result of `subject` (hashed `hash`), or null; empties the
+  // cache first when the sublist changed.
+  const MatchResult* Cached(std::string_view subject, size_t hash);
+  // A miss that admission let in: match, store and return it.
+  const MatchResult& MissAdmitted(std::string_view subject, size_t hash);
 
   Sublist* const sublist_;
   const size_t max_entries_;

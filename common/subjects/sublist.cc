@@ -376,11 +376,11 @@ void Sublist::AddNodeToResult(const Node* node, MatchResult* result) {
   }
 }
 
-bool Sublist::HasInterest(std::string_view subject) {
+bool Sublist::HasInterestHashed(std::string_view subject, size_t hash) {
   if (!NoEmptyToken(subject)) return false;
   absl::ReaderMutexLock lock(&mu_);
   if (cache_on_) {
-    auto it = cache_.find(subject);
+    auto it = cache_.find(subject, hash);
     if (it != cache_.end()) return !it->second->empty();
   }
   return LevelHasInterest(&root_, subject);

@@ -152,7 +152,11 @@ class Sublist {
   MatchResultPtr MatchHashed(std::string_view subject, size_t hash,
                              uint64_t* generation = nullptr);
   // Whether anything matches `subject` (cheaper than Match on a miss).
-  bool HasInterest(std::string_view subject);
+  bool HasInterest(std::string_view subject) {
+    return HasInterestHashed(subject, internal::StringHash{}(subject));
+  }
+  // HasInterest with the subject's internal::StringHash computed by the caller.
+  bool HasInterestHashed(std::string_view subject, size_t hash);
 
   // Bumped by every Insert/Remove; a result is current while it is equal.
   uint64_t generation() const {

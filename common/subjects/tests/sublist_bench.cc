@@ -111,8 +111,9 @@ void BM_LocalCacheHit(benchmark::State& state) {
 BENCHMARK(BM_LocalCacheHit);
 
 // Unique subjects through the per-loop cache, as a frontend sees JetStream
-// acks: each matches a wildcard (arg 1) or nothing (arg 0); results are
-// released every 256 matches, like a loop turn.
+// acks: each matches a wildcard (first arg 1) or nothing (0); asked as a
+// Match or (second arg 1) as HasInterest, the frontend's forwarding
+// question; results are released every 256 matches, like a loop turn.
 void BM_LocalCacheUniqueSubjects(benchmark::State& state) {
   Sublist sl;
   Fixture f(&sl);
@@ -127,13 +128,18 @@ void BM_LocalCacheUniqueSubjects(benchmark::State& state) {
     ++seq;
     subject = "$JS.ACK.ORDERS.worker.1." + std::to_string(seq) + "." + std::to_string(seq) +
               ".1764400000000000000.5";
-    const MatchResult& r = l1.Match(subject);
-    benchmark::DoNotOptimize(r.fanout());
+    if (state.range(1) == 1) {
+      benchmark::DoNotOptimize(l1.HasInterest(subject));
+    } else {
+      const MatchResult& r = l1.Match(subject);
+      benchmark::DoNotOptimize(r.fanout());
+    }
     if (seq % 256 == 0) l1.Quiesce();
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_LocalCacheUniqueSubjects)->Arg(0)->Arg(1);
+// Args: {wildcard interest?, HasInterest instead of Match?}
+BENCHMARK(BM_LocalCacheUniqueSubjects)->Args({0, 0})->Args({1, 0})->Args({1, 1});
 
 void BM_InsertRemove(benchmark::State& state) {
   Sublist sl;
