@@ -3,6 +3,21 @@
 #include <utility>
 
 namespace meridian::subjects {
+namespace {
+
+// Nothing matches a subject with an empty token (Sublist's rule).
+bool HasEmptyToken(std::string_view subject) {
+  return subject.empty() || subject.front() == '.' || subject.back() == '.' ||
+         subject.find("..") != std::string_view::npos;
+}
+
+uint64_t TokenCount(std::string_view s) {
+  uint64_t n = 1;
+  for (char c : s) n += c == '.' ? 1 : 0;
+  return n;
+}
+
+}  // namespace
 
 LocalMatchCache::LocalMatchCache(Sublist* sublist, size_t max_entries,
                                  size_t prune_count)
@@ -20,6 +35,50 @@ void LocalMatchCache::Clear() {
   for (auto& [subject, result] : entries_)
     retired_.push_back(std::move(result));
   entries_.clear();
+  ClearPrefixes();
+}
+
+void LocalMatchCache::ClearPrefixes() {
+  for (auto* map : {&by_prefix_, &by_last_prefix_}) {
+    for (auto& [prefix, result] : *map) retired_.push_back(std::move(result));
+    map->clear();
+  }
+  prefix_tokens_ = 0;
+}
+
+const MatchResult* LocalMatchCache::ByPrefix(std::string_view subject) {
+  if (!by_last_prefix_.empty()) {
+    const size_t dot = subject.rfind('.');
+    if (dot != std::string_view::npos) {
+      auto it = by_last_prefix_.find(subject.substr(0, dot));
+      if (it != by_last_prefix_.end() && !HasEmptyToken(subject)) return it->second.get();
+    }
+  }
+  if (prefix_tokens_ == 0) return nullptr;
+  uint64_t tokens = 0;
+  for (size_t dot = subject.find('.'); dot != std::string_view::npos && tokens < 64;
+       dot = subject.find('.', dot + 1)) {
+    if ((prefix_tokens_ >> tokens++ & 1) == 0) continue;
+    auto it = by_prefix_.find(subject.substr(0, dot));
+    if (it != by_prefix_.end()) return HasEmptyToken(subject) ? nullptr : it->second.get();
+  }
+  return nullptr;
+}
+
+void LocalMatchCache::RememberPrefix(std::string_view subject, const MatchScope& scope,
+                                     const MatchResultPtr& result) {
+  if (scope.kind == MatchScope::Kind::kExact) return;
+  const std::string_view prefix = subject.substr(0, scope.prefix_len);
+  if (scope.kind == MatchScope::Kind::kPrefixLastToken) {
+    if (by_last_prefix_.size() >= kMaxPrefixEntries) ClearPrefixes();
+    by_last_prefix_.emplace(std::string(prefix), result);
+    return;
+  }
+  const uint64_t tokens = TokenCount(prefix);
+  if (tokens > 64) return;
+  if (by_prefix_.size() >= kMaxPrefixEntries) ClearPrefixes();
+  by_prefix_.emplace(std::string(prefix), result);
+  prefix_tokens_ |= uint64_t{1} << (tokens - 1);
 }
 
 const MatchResult* LocalMatchCache::Cached(std::string_view subject, size_t hash) {
@@ -40,35 +99,37 @@ const MatchResult& LocalMatchCache::Match(std::string_view subject) {
   const size_t hash = internal::StringHash{}(subject);
   if (const MatchResult* cached = Cached(subject, hash)) return *cached;
   ++misses_;
+  // A subject seen again soon goes into the cache; a first sighting (most
+  // likely a unique subject) may be answered by its prefix.
   if (admission_.AdmitHash(hash)) return MissAdmitted(subject, hash);
+  if (const MatchResult* shared = ByPrefix(subject)) {
+    ++prefix_hits_;
+    return *shared;
+  }
   uint64_t generation = generation_;
-  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation);
+  MatchScope scope;
+  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation, &scope);
   if (generation != generation_) {
     Clear();
     generation_ = generation;
   }
+  RememberPrefix(subject, scope, result);
   // Not cached (yet): kept alive until Quiesce like a retired entry.
   retired_.push_back(std::move(result));
   return *retired_.back();
 }
 
-bool LocalMatchCache::HasInterest(std::string_view subject) {
-  const size_t hash = internal::StringHash{}(subject);
-  if (const MatchResult* cached = Cached(subject, hash)) return !cached->empty();
-  ++misses_;
-  if (admission_.AdmitHash(hash)) return !MissAdmitted(subject, hash).empty();
-  return sublist_->HasInterestHashed(subject, hash);
-}
-
 const MatchResult& LocalMatchCache::MissAdmitted(std::string_view subject, size_t hash) {
   uint64_t generation = generation_;
-  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation);
+  MatchScope scope;
+  MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation, &scope);
   if (generation != generation_) {
     // The sublist changed since we looked: what we hold is older than
     // `result`.
     Clear();
     generation_ = generation;
   }
+  RememberPrefix(subject, scope, result);
   if (entries_.size() >= max_entries_) {
     size_t n = 0;
     for (auto it = entries_.begin(); it != entries_.end() && n < prune_count_;

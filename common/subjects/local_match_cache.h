@@ -5,6 +5,10 @@
 //
 // A subject is cached on its second recent miss (admission.h): unique
 // subjects (reply inboxes) are matched, held until Quiesce() and dropped.
+// A miss whose answer depends only on a prefix (Sublist's MatchScope:
+// `_INBOX.<id>.<n>` under `_INBOX.<id>.*`, `$JS.ACK.<stream>...` under
+// `$JS.ACK.>`) also stores it under that prefix, so the next unique subject
+// of the same shape costs a lookup, not a trie walk.
 //
 // Threading: not thread-safe; one per loop (per account sublist).
 #ifndef MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
@@ -34,11 +38,6 @@ class LocalMatchCache {
   // delivering a message publishes another one).
   const MatchResult& Match(std::string_view subject);
 
-  // Whether anything matches `subject`: Match() on a cached subject or one
-  // admitted now; otherwise (a first miss, e.g. a unique reply inbox) the
-  // sublist's walk that stops at the first subscriber, with no result built.
-  bool HasInterest(std::string_view subject);
-
   // Releases results dropped since the last call. Call it once per loop
   // turn, at a point where no result from Match() is in use.
   void Quiesce() { retired_.clear(); }
@@ -47,6 +46,7 @@ class LocalMatchCache {
   void Clear();
 
   size_t size() const { return entries_.size(); }
+  uint64_t prefix_hits() const { return prefix_hits_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
@@ -57,6 +57,14 @@ class LocalMatchCache {
   const MatchResult* Cached(std::string_view subject, size_t hash);
   // A miss that admission let in: match, store and return it.
   const MatchResult& MissAdmitted(std::string_view subject, size_t hash);
+  // A result stored under a prefix of `subject` that holds for it, or null.
+  const MatchResult* ByPrefix(std::string_view subject);
+  // Stores `result` under the prefix `scope` names, if any.
+  void RememberPrefix(std::string_view subject, const MatchScope& scope,
+                      const MatchResultPtr& result);
+  void ClearPrefixes();
+
+  static constexpr size_t kMaxPrefixEntries = 64;
 
   Sublist* const sublist_;
   const size_t max_entries_;
@@ -65,6 +73,10 @@ class LocalMatchCache {
   internal::StringMap<MatchResultPtr> entries_;
   internal::SecondMissAdmission admission_;
   std::vector<MatchResultPtr> retired_;
+  internal::StringMap<MatchResultPtr> by_prefix_;       // MatchScope::kPrefix
+  internal::StringMap<MatchResultPtr> by_last_prefix_;  // MatchScope::kPrefixLastToken
+  uint64_t prefix_tokens_ = 0;  // bit n-1: a by_prefix_ key of n tokens (n <= 64)
+  uint64_t prefix_hits_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
 };

@@ -261,7 +261,8 @@ MatchResultPtr Sublist::Match(std::string_view subject, uint64_t* generation) {
 }
 
 MatchResultPtr Sublist::MatchHashed(std::string_view subject, size_t hash,
-                                    uint64_t* generation) {
+                                    uint64_t* generation, MatchScope* scope) {
+  if (scope != nullptr) *scope = MatchScope{};
   matches_.fetch_add(1, std::memory_order_relaxed);
   {
     absl::ReaderMutexLock lock(&mu_);
@@ -275,24 +276,24 @@ MatchResultPtr Sublist::MatchHashed(std::string_view subject, size_t hash,
       if (options_.cache_second_miss && !admission_.AdmitHash(hash)) {
         // First miss: answer without caching (and without the writer lock).
         if (generation != nullptr) *generation = this->generation();
-        return MatchLocked(subject);
+        return MatchLocked(subject, scope);
       }
     } else {
       if (generation != nullptr) *generation = this->generation();
-      return MatchLocked(subject);
+      return MatchLocked(subject, scope);
     }
   }
   // Miss: compute and store under the writer lock, so no mutation can slip
   // between computing the result and caching it.
   absl::MutexLock lock(&mu_);
   if (generation != nullptr) *generation = this->generation();
-  if (!cache_on_) return MatchLocked(subject);
+  if (!cache_on_) return MatchLocked(subject, scope);
   auto it = cache_.find(subject, hash);
   if (it != cache_.end()) {
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
     return it->second;
   }
-  MatchResultPtr result = MatchLocked(subject);
+  MatchResultPtr result = MatchLocked(subject, scope);
   cache_.emplace(std::string(subject), result);
   SweepCache();
   return result;
@@ -309,16 +310,18 @@ struct MatchScratch {
 };
 }  // namespace
 
-MatchResultPtr Sublist::MatchLocked(std::string_view subject) const {
+MatchResultPtr Sublist::MatchLocked(std::string_view subject, MatchScope* scope) const {
   if (subject.empty()) return EmptyResultPtr();
   thread_local MatchScratch scratch;
   MatchResult& result = scratch.walk;
   result.psubs.clear();
   result.qsubs.clear();
-  MatchLevel(&root_, subject, &result);
-  // An empty token matches nothing, not even '>'; only a non-empty walk
-  // needs the scan.
-  if (result.empty() || !NoEmptyToken(subject)) return EmptyResultPtr();
+  WalkExtent extent;
+  MatchLevel(&root_, subject, 0, &result, &extent);
+  // An empty token matches nothing, not even '>'.
+  const bool valid = NoEmptyToken(subject);
+  if (scope != nullptr) *scope = valid ? ScopeOf(extent, subject) : MatchScope{};
+  if (result.empty() || !valid) return EmptyResultPtr();
   // Equal content is the same answer whichever list or generation made it
   // (results are immutable). Queue groups hold names borrowed from their
   // subscriptions, so only plain results are reused.
@@ -331,22 +334,56 @@ MatchResultPtr Sublist::MatchLocked(std::string_view subject) const {
   return fresh;
 }
 
+MatchScope Sublist::ScopeOf(const WalkExtent& extent, std::string_view subject) {
+  if (extent.exact) return MatchScope{};
+  if (extent.last_free) {
+    // One straight walk to a last level that has only wildcards: any last
+    // token gives the same answer.
+    const size_t dot = subject.rfind(kTokenSeparator);
+    if (extent.branched || extent.died_at != 0 || dot == std::string_view::npos) {
+      return MatchScope{};
+    }
+    return MatchScope{MatchScope::Kind::kPrefixLastToken, dot};
+  }
+  // Every branch left the trie before the last token: only the tokens up to
+  // the deepest such point matter.
+  if (extent.died_at == 0) return MatchScope{};
+  return MatchScope{MatchScope::Kind::kPrefix, extent.died_at};
+}
+
 // Tokens are split off as the walk goes: a walk that leaves the trie early
 // (a unique reply inbox, a $JS.ACK subject) does not split the rest.
-void Sublist::MatchLevel(const Level* level, std::string_view rest, MatchResult* result) {
+// `offset` is where `rest` starts in the subject.
+void Sublist::MatchLevel(const Level* level, std::string_view rest, size_t offset,
+                         MatchResult* result, WalkExtent* extent) {
   const Node* pwc = nullptr;
   const Node* node = nullptr;
   while (true) {
-    if (level == nullptr) return;
+    if (level == nullptr) {
+      // Left the trie after the token ending just before `rest`.
+      extent->died_at = std::max(extent->died_at, offset - 1);
+      return;
+    }
     const size_t dot = rest.find(kTokenSeparator);
     const std::string_view token = rest.substr(0, dot);
     if (level->fwc != nullptr) AddNodeToResult(level->fwc.get(), result);
     pwc = level->pwc.get();
     auto it = level->nodes.find(token);
     node = it == level->nodes.end() ? nullptr : it->second.get();
-    if (dot == std::string_view::npos) break;  // the last token
+    if (dot == std::string_view::npos) {  // the last token
+      if (level->nodes.empty()) {
+        extent->last_free = true;
+      } else {
+        extent->exact = true;
+      }
+      break;
+    }
     rest.remove_prefix(dot + 1);
-    if (pwc != nullptr) MatchLevel(pwc->next.get(), rest, result);
+    offset += dot + 1;
+    if (pwc != nullptr) {
+      extent->branched = true;
+      MatchLevel(pwc->next.get(), rest, offset, result, extent);
+    }
     level = node == nullptr ? nullptr : node->next.get();
   }
   if (node != nullptr) AddNodeToResult(node, result);
@@ -376,11 +413,11 @@ void Sublist::AddNodeToResult(const Node* node, MatchResult* result) {
   }
 }
 
-bool Sublist::HasInterestHashed(std::string_view subject, size_t hash) {
+bool Sublist::HasInterest(std::string_view subject) {
   if (!NoEmptyToken(subject)) return false;
   absl::ReaderMutexLock lock(&mu_);
   if (cache_on_) {
-    auto it = cache_.find(subject, hash);
+    auto it = cache_.find(subject);
     if (it != cache_.end()) return !it->second->empty();
   }
   return LevelHasInterest(&root_, subject);

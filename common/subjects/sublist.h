@@ -86,6 +86,19 @@ struct MatchResult {
 
 using MatchResultPtr = std::shared_ptr<const MatchResult>;
 
+// What a match result depends on, so that a cache can answer other subjects
+// with the same prefix (LocalMatchCache: unique reply inboxes, $JS.ACK
+// subjects). kExact: the whole subject. kPrefix: the first `prefix_len`
+// bytes, for any subject that has them followed by '.' and more tokens.
+// kPrefixLastToken: the first `prefix_len` bytes followed by '.' and exactly
+// one more token. A subject with an empty token still matches nothing: a
+// cache must check that itself.
+struct MatchScope {
+  enum class Kind : uint8_t { kExact, kPrefix, kPrefixLastToken };
+  Kind kind = Kind::kExact;
+  size_t prefix_len = 0;
+};
+
 enum class SublistError : uint8_t {
   kOk = 0,
   kInvalidSubject,  // empty token, or '>' not last
@@ -149,14 +162,13 @@ class Sublist {
                        uint64_t* generation = nullptr);
   // The same with `hash` = internal::StringHash{}(subject), computed once by
   // a caller that hashes the subject anyway (LocalMatchCache).
+  // With `scope`, it also receives what the result depends on (kExact for
+  // an answer from the shared cache).
   MatchResultPtr MatchHashed(std::string_view subject, size_t hash,
-                             uint64_t* generation = nullptr);
+                             uint64_t* generation = nullptr,
+                             MatchScope* scope = nullptr);
   // Whether anything matches `subject` (cheaper than Match on a miss).
-  bool HasInterest(std::string_view subject) {
-    return HasInterestHashed(subject, internal::StringHash{}(subject));
-  }
-  // HasInterest with the subject's internal::StringHash computed by the caller.
-  bool HasInterestHashed(std::string_view subject, size_t hash);
+  bool HasInterest(std::string_view subject);
 
   // Bumped by every Insert/Remove; a result is current while it is equal.
   uint64_t generation() const {
@@ -191,14 +203,23 @@ class Sublist {
 
   SublistError RemoveLocked(Subscription* sub, bool update_cache)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  MatchResultPtr MatchLocked(std::string_view subject) const
+  MatchResultPtr MatchLocked(std::string_view subject, MatchScope* scope = nullptr) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void AddToCache(Subscription* sub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromCache(const Subscription* sub)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  static void MatchLevel(const Level* level, std::string_view rest, MatchResult* result);
+  // Where a match walk stopped looking at the subject (MatchScope).
+  struct WalkExtent {
+    size_t died_at = 0;      // bytes examined by branches that left the trie early
+    bool exact = false;      // a branch's last token was looked up among literals
+    bool last_free = false;  // a branch's last level had no literal nodes
+    bool branched = false;   // a '*' branch was followed before the last token
+  };
+  static void MatchLevel(const Level* level, std::string_view rest, size_t offset,
+                         MatchResult* result, WalkExtent* extent);
+  static MatchScope ScopeOf(const WalkExtent& extent, std::string_view subject);
   static void AddNodeToResult(const Node* node, MatchResult* result);
   static bool LevelHasInterest(const Level* level, std::string_view rest);
   static void CollectAll(const Level* level, std::vector<Subscription*>* out);

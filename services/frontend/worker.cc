@@ -203,14 +203,6 @@ size_t Worker::PublishDirectGet(const Message& msg, std::string_view stream, boo
 
 bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall) {
   if (!link_->HasRemoteInterest() || !link_->connected()) return false;
-  if (served.empty()) {
-    // Any remote interest will do: no result is built for a unique subject
-    // (a JetStream ack, a reply).
-    if (!remote_cache_->HasInterest(msg.subject)) return false;
-    link_->Append(forward_.get(), msg, served);
-    if (RouterLink::Backlogged(forward_.get())) *stall = true;  // the router queue is full
-    return true;
-  }
   const subjects::MatchResult& remote = remote_cache_->Match(msg.subject);
   bool wanted = !remote.psubs.empty();
   for (size_t g = 0; !wanted && g < remote.qsubs.size(); ++g) {
