@@ -268,33 +268,10 @@ namespace run_index {
 absl::Status FirstAtOrAfter(rocksdb::Iterator* it, uint64_t id, std::string_view subject,
                             StreamSeq from, StreamSeq* seq) {
   *seq = 0;
-  std::string prefix;
-  keys::IndexPrefix(id, subject, &prefix);
-  const std::string key = SeqKey(prefix, from);
-  RunView run;
-  // The run starting at or before `from` may hold later messages.
-  it->SeekForPrev(AsSlice(key));
-  absl::StatusOr<bool> on = OnRun(it, prefix, &run);
-  if (!on.ok()) return on.status();
-  if (*on) {
-    for (const RunEntry& e : run.entries) {
-      if (e.seq >= from) {
-        *seq = e.seq;
-        return absl::OkStatus();
-      }
-    }
-    it->Next();
-  } else {
-    it->Seek(AsSlice(key));
-  }
-  for (on = OnRun(it, prefix, &run); on.ok() && *on; on = OnRun(it, prefix, &run)) {
-    if (!run.entries.empty()) {
-      *seq = run.entries.front().seq;
-      return absl::OkStatus();
-    }
-    it->Next();
-  }
-  return on.status();
+  return ForEach(it, id, subject, from, [seq](StreamSeq found, uint64_t) {
+    *seq = found;
+    return false;
+  });
 }
 
 absl::Status LastAtOrBefore(rocksdb::Iterator* it, uint64_t id, std::string_view subject,
@@ -361,6 +338,7 @@ absl::Status ForEach(rocksdb::Iterator* it, uint64_t id, std::string_view subjec
   keys::IndexPrefix(id, subject, &prefix);
   const std::string key = SeqKey(prefix, from);
   RunView run;
+  // The run starting at or before `from` may hold later messages.
   it->SeekForPrev(AsSlice(key));
   absl::StatusOr<bool> on = OnRun(it, prefix, &run);
   if (!on.ok()) return on.status();
