@@ -84,6 +84,7 @@ std::string CatalogKey(std::string_view name) {
 }
 
 std::string NextIdKey() { return TagPrefix(kGlobalId, kNextIdTag); }
+std::string FormatKey() { return TagPrefix(kGlobalId, kFormatTag); }
 
 std::string ConsumerKey(uint64_t id, std::string_view name) {
   std::string out = TagPrefix(id, kConsumerTag);

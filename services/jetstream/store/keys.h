@@ -20,6 +20,11 @@ inline constexpr size_t kSeqLen = 8;
 // Tags (the byte after the id).
 inline constexpr char kCatalogTag = 'N';   // global: name -> stream id
 inline constexpr char kNextIdTag = 'X';    // global: next stream id
+inline constexpr char kFormatTag = 'V';    // global: store format (8 bytes)
+
+// Store formats: 1 wrote an index key per message (no format record); 2 writes
+// index runs (subject_runs.h) and reads format 1 as runs of one.
+inline constexpr uint64_t kFormat = 2;
 inline constexpr char kIndexTag = 'I';     // id I varint(len) subject seq -> run
 inline constexpr char kMsgTag = 'M';       // id M seq -> message
 inline constexpr char kConsumerTag = 'c';  // id c name -> blob
@@ -44,6 +49,7 @@ void IndexPrefix(uint64_t id, std::string_view subject, std::string* out);
 void IndexKey(uint64_t id, std::string_view subject, StreamSeq seq, std::string* out);
 std::string CatalogKey(std::string_view name);
 std::string NextIdKey();
+std::string FormatKey();
 std::string ConsumerKey(uint64_t id, std::string_view name);
 std::string MetaKey(uint64_t id);
 std::string SeqStateKey(uint64_t id);

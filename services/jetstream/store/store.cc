@@ -183,6 +183,25 @@ absl::Status RocksStore::OpenInternal() {
 
 absl::Status RocksStore::LoadCatalog() {
   std::string value;
+  // A store written by a newer build may hold records this one misreads.
+  if (absl::Status s = Get(keys::FormatKey(), &value); s.ok()) {
+    if (value.size() != 8) return absl::DataLossError("message store: bad format record");
+    const uint64_t format = keys::ReadBigEndian64(value.data());
+    if (format > keys::kFormat) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("message store at ", options_.path, " has format ", format,
+                       "; this build reads formats up to ", keys::kFormat));
+    }
+  } else if (!absl::IsNotFound(s)) {
+    return s;
+  }
+  if (value.size() != 8 || keys::ReadBigEndian64(value.data()) != keys::kFormat) {
+    // From now on it holds index runs: say so with the first commit.
+    std::string format;
+    keys::AppendBigEndian64(&format, keys::kFormat);
+    batch_->Put(keys::FormatKey(), format);
+  }
+  value.clear();
   if (absl::Status s = Get(keys::NextIdKey(), &value); s.ok()) {
     if (value.size() != 8) return absl::DataLossError("message store: bad next-id record");
     next_id_ = keys::ReadBigEndian64(value.data());

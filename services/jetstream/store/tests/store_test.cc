@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "rocksdb/db.h"
 #include "services/jetstream/store/keys.h"
 #include "services/jetstream/store/tests/store_model.h"
 
@@ -564,6 +565,39 @@ TEST(RunEncodingTest, KeepsLiveEntriesAndReadsTheFirstFormat) {
   std::string beyond;
   for (uint64_t v : {1, 1, 5, 9}) keys::AppendVarint(&beyond, v);  // span 1, seq 15
   EXPECT_FALSE(keys::DecodeRun(10, beyond, &span_end, &out));
+}
+
+// A store says which format it holds; a newer one than this build reads is
+// refused by name, not misread.
+TEST(StoreFormatTest, RefusesANewerFormat) {
+  TempDir dir;
+  StoreOptions opts;
+  opts.path = dir.path() + "/db";
+  {
+    auto store = Store::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Create("S", "m").ok());
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), opts.path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string format;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), keys::FormatKey(), &format).ok());
+    ASSERT_EQ(format.size(), 8u);
+    EXPECT_EQ(keys::ReadBigEndian64(format.data()), keys::kFormat);
+    format.clear();
+    keys::AppendBigEndian64(&format, keys::kFormat + 1);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::FormatKey(), format).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto again = Store::Open(opts);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("has format 3; this build reads formats up to 2"),
+            std::string::npos)
+      << again.status();
 }
 
 }  // namespace
