@@ -363,6 +363,22 @@ fmt_num() {  # 1234567 -> 1,234,567 ; keeps one decimal for small values
 }
 
 # run_loadgen ARGS... -> prints the result line; status via the line itself.
+# CPU time (ns) so far of every thread of every process of the current
+# server: its processes and all their descendants (Meridian's daemons).
+server_cpu_ns() {
+  local pids=("${server_pids[@]}") i=0 c t ns rest total=0
+  while (( i < ${#pids[@]} )); do
+    for c in $(cat /proc/"${pids[$i]}"/task/*/children 2>/dev/null); do pids+=("$c"); done
+    i=$((i + 1))
+  done
+  for c in "${pids[@]}"; do
+    for t in /proc/"$c"/task/*/schedstat; do
+      read -r ns rest <"$t" 2>/dev/null && total=$((total + ns))
+    done
+  done
+  echo "$total"
+}
+
 run_loadgen() {
   local line rc=0
   line="$(timeout -k 5 $((run_timeout + 30)) "${loadgen_pin[@]}" "$loadgen" "$@" --timeout="$run_timeout" 2>>"$work/loadgen.err")" || rc=$?
@@ -449,7 +465,14 @@ for s in "${SCENARIOS[@]}"; do
         read -r -a argv <<<"$args"
         argv+=(--url="127.0.0.1:$server_port")
       fi
+      cpu_before="$(server_cpu_ns)"
       line="$(run_loadgen "${argv[@]}")"
+      # Server CPU per message (all its processes and threads, µs): how much
+      # work a message costs, steadier than a rate on a shared machine.
+      msgs="$(kv msgs "$line")"
+      if [[ -n "$msgs" && "$msgs" -gt 0 ]]; then
+        line="$line server_cpu_us=$(awk -v a="$cpu_before" -v b="$(server_cpu_ns)" -v n="$msgs" 'BEGIN { printf "%.3f", (b - a) / 1000 / n }')"
+      fi
       stop_server
       if [[ -n "$store" ]]; then
         store_kb="$(du -sk "$store" 2>/dev/null | cut -f1)"
@@ -462,6 +485,8 @@ for s in "${SCENARIOS[@]}"; do
         failures[$name/$side]="$(kv status "$line"): ${err:-$line}"
         continue
       fi
+      v="$(kv server_cpu_us "$line")"
+      [[ -n "$v" ]] && results[$name/$side/server_cpu_us]+="$v"$'\n'
       for key in ${keys//,/ }; do
         if [[ "$key" == node1_pct ]]; then
           # Share of deliveries to node 1's subscribers (first --sub-url entry).
@@ -561,6 +586,21 @@ report="$work/report.md"
       sb="$(printf '%s' "${results[$name/B/$key]:-}" | spread)"
       echo "| $name | $label | $key | $av | $bv | $ratio | $goal | $sa / $sb |"
     done
+  done
+  echo
+  echo "Server CPU per message (µs, every process and thread of the server, around the load generator's run; lower is better; medians):"
+  echo
+  echo "| scenario | Meridian (A) | nats-server (B) | ratio A/B |"
+  echo "|---|---:|---:|---:|"
+  for s in "${SCENARIOS[@]}"; do
+    IFS='|' read -r name _ <<<"$s"
+    selected "$name" || continue
+    a="$(printf '%s' "${results[$name/A/server_cpu_us]:-}" | median)"
+    b="$(printf '%s' "${results[$name/B/server_cpu_us]:-}" | median)"
+    [[ -z "$a" && -z "$b" ]] && continue
+    ratio="-"
+    [[ -n "$a" && -n "$b" ]] && ratio="$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+    echo "| $name | ${a:--} | ${b:--} | $ratio |"
   done
   echo
   echo "Commands (a fresh server on a free <port> for every run):"
