@@ -8,8 +8,10 @@
 // bounded cache of recently written runs, so removing a recent message
 // (work queue acks, a KV key's previous revision) reads nothing. Every
 // change to the index goes through it except purges, which edit the batch
-// directly, then Clear() this and commit at once; hence the committed index
-// plus what SubjectRuns holds is always the whole truth.
+// directly and Clear() this: a purge below a seq then commits at once (a
+// later removal may read a run), a purge of everything leaves no run to
+// read. Hence whenever a run is read, the committed index plus what
+// SubjectRuns holds is the whole truth.
 //
 // The run_index functions read the committed index (call them after the
 // store committed, RocksStore::PrepareRead). Not thread-safe: the engine
