@@ -2,23 +2,9 @@
 
 #include <utility>
 
+#include "common/subjects/subject.h"
+
 namespace meridian::subjects {
-namespace {
-
-// Nothing matches a subject with an empty token (Sublist's rule).
-bool HasEmptyToken(std::string_view subject) {
-  return subject.empty() || subject.front() == '.' || subject.back() == '.' ||
-         subject.find("..") != std::string_view::npos;
-}
-
-uint64_t TokenCount(std::string_view s) {
-  uint64_t n = 1;
-  for (char c : s) n += c == '.' ? 1 : 0;
-  return n;
-}
-
-}  // namespace
-
 LocalMatchCache::LocalMatchCache(Sublist* sublist, size_t max_entries,
                                  size_t prune_count)
     : sublist_(sublist),
@@ -74,7 +60,7 @@ void LocalMatchCache::RememberPrefix(std::string_view subject, const MatchScope&
     by_last_prefix_.emplace(std::string(prefix), result);
     return;
   }
-  const uint64_t tokens = TokenCount(prefix);
+  const uint64_t tokens = NumTokens(prefix);
   if (tokens > 64) return;
   if (by_prefix_.size() >= kMaxPrefixEntries) ClearPrefixes();
   by_prefix_.emplace(std::string(prefix), result);

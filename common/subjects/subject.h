@@ -55,6 +55,13 @@ inline bool IsFullWildcard(std::string_view token) {
 // Number of tokens ("" has none).
 size_t NumTokens(std::string_view subject);
 
+// Empty, or an empty token anywhere ("a..b", ".a", "a."): such a published
+// subject matches no subscription, not even '>'.
+inline bool HasEmptyToken(std::string_view subject) {
+  return subject.empty() || subject.front() == kTokenSeparator ||
+         subject.back() == kTokenSeparator || subject.find("..") != std::string_view::npos;
+}
+
 // nats-server IsValidSubject: non-empty tokens without whitespace
 // (space, \t, \r, \n, \f); '>' only as the last token. With `check_runes`
 // (what upstream uses for stored messages) also no NUL byte and valid UTF-8.

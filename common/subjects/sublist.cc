@@ -8,12 +8,6 @@
 namespace meridian::subjects {
 namespace {
 
-// A subject to match: non-empty, no empty token (nothing matches one).
-bool NoEmptyToken(std::string_view subject) {
-  return !subject.empty() && subject.front() != kTokenSeparator &&
-         subject.back() != kTokenSeparator && subject.find("..") == std::string_view::npos;
-}
-
 // What the trie accepts (nats-server Sublist.Insert): non-empty tokens and
 // nothing after '>'.
 bool IndexableSubject(std::string_view subject) {
@@ -319,7 +313,7 @@ MatchResultPtr Sublist::MatchLocked(std::string_view subject, MatchScope* scope)
   WalkExtent extent;
   MatchLevel(&root_, subject, 0, &result, &extent);
   // An empty token matches nothing, not even '>'.
-  const bool valid = NoEmptyToken(subject);
+  const bool valid = !HasEmptyToken(subject);
   if (scope != nullptr) *scope = valid ? ScopeOf(extent, subject) : MatchScope{};
   if (result.empty() || !valid) return EmptyResultPtr();
   // Equal content is the same answer whichever list or generation made it
@@ -414,7 +408,7 @@ void Sublist::AddNodeToResult(const Node* node, MatchResult* result) {
 }
 
 bool Sublist::HasInterest(std::string_view subject) {
-  if (!NoEmptyToken(subject)) return false;
+  if (HasEmptyToken(subject)) return false;
   absl::ReaderMutexLock lock(&mu_);
   if (cache_on_) {
     auto it = cache_.find(subject);

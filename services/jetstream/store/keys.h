@@ -54,6 +54,12 @@ std::string ConsumerKey(uint64_t id, std::string_view name);
 std::string MetaKey(uint64_t id);
 std::string SeqStateKey(uint64_t id);
 
+// Whether `key` is an index key of the subject whose IndexPrefix is
+// `prefix` (the subject's length precedes it, so the same prefix and length
+// mean the same subject).
+inline bool IsIndexKeyOf(std::string_view key, std::string_view prefix) {
+  return key.size() == prefix.size() + kSeqLen && key.starts_with(prefix);
+}
 // `key` starts with TagPrefix(id, kIndexTag).
 bool ParseIndexKey(std::string_view key, std::string_view* subject, StreamSeq* seq);
 // `key` starts with TagPrefix(id, kMsgTag).

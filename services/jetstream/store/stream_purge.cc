@@ -120,7 +120,7 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
       StreamSeq next = 0;
       for (it->Seek(prefix); it->Valid(); it->Next()) {
         const std::string_view k = AsView(it->key());
-        if (k.size() != prefix.size() + keys::kSeqLen || !k.starts_with(prefix)) break;
+        if (!keys::IsIndexKeyOf(k, prefix)) break;
         const StreamSeq run_key = keys::ReadBigEndian64(k.data() + prefix.size());
         StreamSeq span_end = 0;
         if (!keys::DecodeRun(run_key, AsView(it->value()), &span_end, &entries) ||

@@ -39,9 +39,7 @@ absl::StatusOr<bool> OnRun(rocksdb::Iterator* it, std::string_view prefix, RunVi
     return false;
   }
   const std::string_view key = AsView(it->key());
-  // The subject's length precedes it in the key: same prefix and length
-  // means same subject.
-  if (key.size() != prefix.size() + keys::kSeqLen || !key.starts_with(prefix)) return false;
+  if (!keys::IsIndexKeyOf(key, prefix)) return false;
   out->key = keys::ReadBigEndian64(key.data() + prefix.size());
   if (!keys::DecodeRun(out->key, AsView(it->value()), &out->span_end, &out->entries)) {
     return BadRun();
@@ -322,8 +320,7 @@ absl::StatusOr<uint64_t> Count(rocksdb::Iterator* it, uint64_t id, std::string_v
   }
   // Every later run lies wholly above `from`: its count is enough.
   for (; it->Valid(); it->Next()) {
-    const std::string_view k = AsView(it->key());
-    if (k.size() != prefix.size() + keys::kSeqLen || !k.starts_with(prefix)) break;
+    if (!keys::IsIndexKeyOf(AsView(it->key()), prefix)) break;
     uint64_t count = 0;
     if (!keys::DecodeRunCount(AsView(it->value()), &count)) return BadRun();
     n += count;
