@@ -64,6 +64,59 @@ void MsgKey(uint64_t id, StreamSeq seq, std::string* out) {
   AppendBigEndian64(out, seq);
 }
 
+void BlockKey(uint64_t id, StreamSeq first, std::string* out) {
+  out->clear();
+  AppendBigEndian64(out, id);
+  out->push_back(kBlockTag);
+  AppendBigEndian64(out, first);
+}
+
+void RangeKey(uint64_t id, uint64_t range, std::string* out) {
+  out->clear();
+  AppendBigEndian64(out, id);
+  out->push_back(kRangeTag);
+  AppendBigEndian64(out, range);
+}
+
+void AppendBlockEntry(StreamSeq prev, StreamSeq seq, std::string_view msg, std::string* out) {
+  AppendVarint(out, seq - prev);
+  AppendVarint(out, msg.size());
+  out->append(msg);
+}
+
+bool BlockReader::Next(StreamSeq* seq, std::string_view* msg) {
+  if (rest_.empty() || !ok_) return false;
+  uint64_t delta = 0;
+  uint64_t len = 0;
+  if (!ReadVarint(&rest_, &delta) || !ReadVarint(&rest_, &len) || len > rest_.size()) {
+    ok_ = false;
+    return false;
+  }
+  seq_ += delta;
+  *seq = seq_;
+  *msg = rest_.substr(0, len);
+  rest_.remove_prefix(len);
+  return true;
+}
+
+void EncodeRange(const RangeRecord& record, std::string* out) {
+  out->clear();
+  AppendVarint(out, record.covered);
+  AppendVarint(out, record.removed);
+  if (record.removed == 0) return;
+  for (uint64_t word : record.bits) AppendBigEndian64(out, word);
+}
+
+bool DecodeRange(std::string_view value, RangeRecord* out) {
+  if (!ReadVarint(&value, &out->covered) || !ReadVarint(&value, &out->removed)) return false;
+  out->bits.clear();
+  if (out->removed == 0) return value.empty();
+  if (value.size() != kRangeSeqs / 8 || out->removed > out->covered) return false;
+  out->bits.reserve(kRangeSeqs / 64);
+  for (size_t i = 0; i < value.size(); i += 8) out->bits.push_back(ReadBigEndian64(value.data() + i));
+  return true;
+}
+
 void IndexPrefix(uint64_t id, std::string_view subject, std::string* out) {
   out->clear();
   AppendBigEndian64(out, id);

@@ -22,11 +22,15 @@ inline constexpr char kCatalogTag = 'N';   // global: name -> stream id
 inline constexpr char kNextIdTag = 'X';    // global: next stream id
 inline constexpr char kFormatTag = 'V';    // global: store format (8 bytes)
 
-// Store formats: 1 wrote an index key per message (no format record); 2 writes
-// index runs (subject_runs.h) and reads format 1 as runs of one.
-inline constexpr uint64_t kFormat = 2;
+// Store formats: 1 wrote an index key per message (no format record); 2
+// writes index runs (subject_runs.h) and reads format 1 as runs of one; 3
+// keeps messages in blocks (msg_blocks.h) and converts the message keys of
+// formats 1 and 2 into blocks at open.
+inline constexpr uint64_t kFormat = 3;
 inline constexpr char kIndexTag = 'I';     // id I varint(len) subject seq -> run
-inline constexpr char kMsgTag = 'M';       // id M seq -> message
+inline constexpr char kMsgTag = 'M';       // id M seq -> message (formats 1 and 2)
+inline constexpr char kBlockTag = 'B';     // id B first seq -> block of messages
+inline constexpr char kRangeTag = 'R';     // id R range -> range record
 inline constexpr char kConsumerTag = 'c';  // id c name -> blob
 inline constexpr char kMetaTag = 'm';      // id m -> meta
 inline constexpr char kSeqStateTag = 'q';  // id q -> last seq, last ts
@@ -44,6 +48,8 @@ std::string TagPrefix(uint64_t id, char tag);
 std::string TagLimit(uint64_t id, char tag);
 
 void MsgKey(uint64_t id, StreamSeq seq, std::string* out);
+void BlockKey(uint64_t id, StreamSeq first, std::string* out);
+void RangeKey(uint64_t id, uint64_t range, std::string* out);
 // Every index key of `subject` starts with this.
 void IndexPrefix(uint64_t id, std::string_view subject, std::string* out);
 void IndexKey(uint64_t id, std::string_view subject, StreamSeq seq, std::string* out);
@@ -62,8 +68,45 @@ inline bool IsIndexKeyOf(std::string_view key, std::string_view prefix) {
 }
 // `key` starts with TagPrefix(id, kIndexTag).
 bool ParseIndexKey(std::string_view key, std::string_view* subject, StreamSeq* seq);
-// `key` starts with TagPrefix(id, kMsgTag).
+// `key` starts with TagPrefix(id, kMsgTag) (or kBlockTag: a block's first seq).
 bool ParseMsgKey(std::string_view key, StreamSeq* seq);
+
+// Ranges: seqs [r * kRangeSeqs + 1, (r + 1) * kRangeSeqs] form range r. A
+// block never spans two ranges; a range record says which of the range's
+// messages are removed (msg_blocks.h).
+inline constexpr uint64_t kRangeSeqs = 1024;
+inline uint64_t RangeOf(StreamSeq seq) { return (seq - 1) / kRangeSeqs; }
+inline StreamSeq RangeFirst(uint64_t range) { return range * kRangeSeqs + 1; }
+inline StreamSeq RangeLast(uint64_t range) { return (range + 1) * kRangeSeqs; }
+
+// Block value: per message varint(seq - previous seq) varint(len) then the
+// message in EncodeMsg form, "previous" starting at the key's seq (so the
+// first delta is 0). Seqs ascend; gaps are removed or never-written seqs.
+void AppendBlockEntry(StreamSeq prev, StreamSeq seq, std::string_view msg, std::string* out);
+// Reads a block's entries in order.
+class BlockReader {
+ public:
+  BlockReader(StreamSeq key_seq, std::string_view value) : seq_(key_seq), rest_(value) {}
+  // The next entry; false at the end or on a malformed block (then ok() is false).
+  bool Next(StreamSeq* seq, std::string_view* msg);
+  bool ok() const { return ok_; }
+
+ private:
+  StreamSeq seq_;
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+// Range record: varint(covered) varint(removed) and, when removed > 0, a
+// bitmap of kRangeSeqs bits (bit i: seq RangeFirst + i is removed).
+// covered counts the range's messages in blocks, removed ones included.
+struct RangeRecord {
+  uint64_t covered = 0;
+  uint64_t removed = 0;
+  std::vector<uint64_t> bits;  // kRangeSeqs / 64 words, or empty when removed == 0
+};
+void EncodeRange(const RangeRecord& record, std::string* out);
+bool DecodeRange(std::string_view value, RangeRecord* out);
 
 // Message value: ts (8, big-endian), varint(len) subject, varint(len)
 // headers, data.

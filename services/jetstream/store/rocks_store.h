@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "services/jetstream/store/keys.h"
+#include "services/jetstream/store/msg_blocks.h"
 #include "services/jetstream/store/msg_cache.h"
 #include "services/jetstream/store/store.h"
 #include "services/jetstream/store/subject_runs.h"
@@ -67,6 +69,17 @@ class RocksStreamStore final : public StreamStore {
   // Adds the index runs changed since the last commit (at Commit, before
   // the store's sorted point deletes are flushed).
   void WriteRuns(rocksdb::WriteBatch* batch);
+  // Adds the pending message block and changed range records (at Commit).
+  void WriteBlocks(rocksdb::WriteBatch* batch) { blocks_.WriteTo(batch); }
+  // After a commit landed: whether block ranges want rewriting, and the
+  // rewrite into `batch` (msg_blocks.h).
+  bool BlocksCommitted() {
+    blocks_.Committed();
+    return blocks_.wants_compaction();
+  }
+  [[nodiscard]] absl::Status CompactBlocks(rocksdb::WriteBatch* batch) {
+    return blocks_.Compact(batch);
+  }
   bool dirty() const { return dirty_; }
   uint64_t tail_bytes() const { return tail_.bytes(); }
   void SetRunCacheLimit(size_t entries) { runs_.SetLimit(entries); }
@@ -153,6 +166,10 @@ class RocksStreamStore final : public StreamStore {
   int64_t last_ts_ = 0;
   SubjectMap subjects_;
   SubjectRuns runs_;
+  MsgBlocks blocks_;
+  // The sequential reader of LoadNext (over the store's shared iterator,
+  // valid while RocksStore::iter_pos() says it is still where it left it).
+  std::optional<MsgBlocks::Cursor> read_cursor_;
   TailCache tail_;
   HeadCache head_;
 
@@ -160,6 +177,10 @@ class RocksStreamStore final : public StreamStore {
   std::string key_buf_;
   std::string value_buf_;
 };
+
+// Rewrites the message keys of formats 1 and 2 (`id M seq`) of stream `id`
+// as blocks and range records (msg_blocks.h), writing as it goes.
+[[nodiscard]] absl::Status ConvertMessageKeys(RocksStore* store, uint64_t id);
 
 class RocksStore final : public Store {
  public:
@@ -218,6 +239,8 @@ class RocksStore final : public Store {
     if (tail_budget_.used > tail_budget_.limit) EvictTails();
   }
   TailBudget* tail_budget() { return &tail_budget_; }
+  // Writes `batch` at once (outside Commit; conversions at open).
+  [[nodiscard]] absl::Status WriteNow(rocksdb::WriteBatch* batch);
   // Whether the memtable keeps insert hints for the stream's index keys.
   void SetIndexHints(uint64_t stream_id, bool on) {
     if (on) {

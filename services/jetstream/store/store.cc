@@ -31,7 +31,7 @@ bool Supported(rocksdb::CompressionType type) {
 
 // Keys are appended in order per prefix, so the memtable can keep an insert
 // position (a "hint") per prefix and skip most of the skiplist search:
-// message keys (prefix id + 'M') always; index keys (prefix: everything but
+// block keys (prefix id + 'B') always; index keys (prefix: everything but
 // the seq) only for streams with few subjects, since each hint costs ~250
 // bytes of memtable and buys nothing when subjects rarely repeat. Called on
 // the writing thread only (no concurrent memtable writes).
@@ -46,14 +46,14 @@ class InsertHintPrefix final : public rocksdb::SliceTransform {
     }
     return rocksdb::Slice(key.data(), keys::kTagPrefixLen);
   }
-  // Only whole message and index keys. RocksDB 7.8 looks the hint up by
+  // Only whole block and index keys. RocksDB 7.8 looks the hint up by
   // prefix for range-deletion begin keys too, and then applies a splice of
   // the point skiplist to the range-deletion skiplist (a crash): every
   // DeleteRange here therefore begins with a key outside this domain (a
   // bare tag or subject prefix).
   bool InDomain(const rocksdb::Slice& key) const override {
     if (key.size() < keys::kTagPrefixLen + keys::kSeqLen) return false;
-    if (key[keys::kIdLen] == keys::kMsgTag)
+    if (key[keys::kIdLen] == keys::kBlockTag)
       return key.size() == keys::kTagPrefixLen + keys::kSeqLen;
     std::string_view subject;
     StreamSeq seq = 0;
@@ -195,12 +195,7 @@ absl::Status RocksStore::LoadCatalog() {
   } else if (!absl::IsNotFound(s)) {
     return s;
   }
-  if (value.size() != 8 || keys::ReadBigEndian64(value.data()) != keys::kFormat) {
-    // From now on it holds index runs: say so with the first commit.
-    std::string format;
-    keys::AppendBigEndian64(&format, keys::kFormat);
-    batch_->Put(keys::FormatKey(), format);
-  }
+  const uint64_t stored_format = value.size() == 8 ? keys::ReadBigEndian64(value.data()) : 1;
   value.clear();
   if (absl::Status s = Get(keys::NextIdKey(), &value); s.ok()) {
     if (value.size() != 8) return absl::DataLossError("message store: bad next-id record");
@@ -218,6 +213,21 @@ absl::Status RocksStore::LoadCatalog() {
                            keys::ReadBigEndian64(it->value().data()));
     }
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+  }
+  if (stored_format < keys::kFormat) {
+    // Formats 1 and 2 kept a key per message: rewrite them as blocks, then
+    // say the store has the current format (a crash before that redoes
+    // the conversion, which writes the same records again).
+    for (const auto& [name, id] : catalog) {
+      if (absl::Status s = ConvertMessageKeys(this, id); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("converting stream ", name, ": ", s.message()));
+      }
+    }
+    std::string format;
+    keys::AppendBigEndian64(&format, keys::kFormat);
+    rocksdb::WriteBatch batch;
+    batch.Put(keys::FormatKey(), format);
+    if (absl::Status s = WriteNow(&batch); !s.ok()) return s;
   }
   for (auto& [name, id] : catalog) {
     std::string meta;
@@ -307,7 +317,10 @@ void RocksStore::FlushDeletes() {
 absl::Status RocksStore::Commit() {
   if (!write_error_.ok()) return write_error_;
   if (closed_) return absl::FailedPreconditionError("message store is closed");
-  for (RocksStreamStore* stream : dirty_) stream->WriteRuns(batch_.get());
+  for (RocksStreamStore* stream : dirty_) {
+    stream->WriteBlocks(batch_.get());
+    stream->WriteRuns(batch_.get());
+  }
   FlushDeletes();
   for (RocksStreamStore* stream : dirty_) stream->WriteSeqState(batch_.get());
   if (batch_->Count() == 0) {
@@ -323,10 +336,42 @@ absl::Status RocksStore::Commit() {
         absl::StrCat("message store write failed at ", options_.path, ": ", s.ToString()));
     return write_error_;
   }
-  for (RocksStreamStore* stream : dirty_) stream->ClearDirty();
+  std::vector<RocksStreamStore*> compacting;
+  for (RocksStreamStore* stream : dirty_) {
+    stream->ClearDirty();
+    if (stream->BlocksCommitted()) compacting.push_back(stream);
+  }
   dirty_.clear();
   batch_->Clear();
   ++write_gen_;
+  if (compacting.empty()) return absl::OkStatus();
+  // Block ranges mostly removed: rewritten from the committed blocks, in
+  // a write of their own.
+  for (RocksStreamStore* stream : compacting) {
+    if (absl::Status c = stream->CompactBlocks(batch_.get()); !c.ok()) {
+      batch_->Clear();
+      write_error_ = c;
+      return c;
+    }
+  }
+  if (absl::Status w = WriteNow(batch_.get()); !w.ok()) {
+    write_error_ = w;
+    return w;
+  }
+  batch_->Clear();
+  ++write_gen_;
+  return absl::OkStatus();
+}
+
+absl::Status RocksStore::WriteNow(rocksdb::WriteBatch* batch) {
+  if (batch->Count() == 0) return absl::OkStatus();
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_always;
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("message store write failed at ", options_.path, ": ", s.ToString()));
+  }
   return absl::OkStatus();
 }
 

@@ -43,8 +43,9 @@ absl::StatusOr<uint64_t> RocksStreamStore::Purge(const PurgeOptions& options) {
 absl::StatusOr<uint64_t> RocksStreamStore::PurgeAll() {
   const uint64_t removed = msgs_;
   rocksdb::WriteBatch* batch = store_->batch();
+  // Blocks may hold removed messages even when none is left.
+  blocks_.Clear();
   if (removed > 0) {
-    batch->DeleteRange(keys::TagPrefix(id_, keys::kMsgTag), keys::TagLimit(id_, keys::kMsgTag));
     batch->DeleteRange(keys::TagPrefix(id_, keys::kIndexTag), keys::TagLimit(id_, keys::kIndexTag));
   }
   // Nothing of the index survives the range delete: forget what is held.
@@ -81,22 +82,20 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
   if (below - first_ <= kScanPerSubject * subjects_.size()) {
     // Few messages: read them for their subjects.
     std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
-    keys::MsgKey(id_, first_, &key);
-    const std::string prefix = key.substr(0, keys::kTagPrefixLen);
+    MsgBlocks::Cursor c(&blocks_, it.get());
     std::vector<MsgFacts> doomed;
-    for (it->Seek(key); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    absl::Status scanned = c.Seek(first_);
+    for (; scanned.ok() && c.Valid(); scanned = c.Next()) {
       MsgFacts f;
+      f.seq = c.seq();
       keys::MsgView view;
-      if (!keys::ParseMsgKey(AsView(it->key()), &f.seq) ||
-          !keys::DecodeMsg(AsView(it->value()), &view)) {
-        return BadRecord();
-      }
+      if (!keys::DecodeMsg(c.msg(), &view)) return BadRecord();
       if (f.seq >= below) break;
       f.size = StoredSize(view.subject, view.headers, view.data);
       f.subject.assign(view.subject);
       doomed.push_back(std::move(f));
     }
-    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    if (!scanned.ok()) return scanned;
     for (const MsgFacts& f : doomed) {
       if (absl::Status s = RemoveLocated(f.seq, f.subject, f.size); !s.ok()) return s;
     }
@@ -180,9 +179,7 @@ absl::StatusOr<uint64_t> RocksStreamStore::Compact(StreamSeq below) {
     }
     runs_.Clear();
     for (const std::string& subject : emptied) subjects_.erase(subject);
-    // Nothing exists below first_: begin at the bare tag prefix.
-    keys::MsgKey(id_, below, &limit);
-    batch->DeleteRange(keys::TagPrefix(id_, keys::kMsgTag), limit);
+    if (absl::Status s = blocks_.DropBelow(below, last_); !s.ok()) return s;
     msgs_ -= std::min(removed, msgs_);
     bytes_ -= std::min(removed_bytes, bytes_);
     store_->AddBytes(-static_cast<int64_t>(removed_bytes));
@@ -225,24 +222,18 @@ absl::StatusOr<StreamSeq> RocksStreamStore::NewestKeepBoundary(uint64_t keep) {
   }
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
-  std::string key;
-  const std::string prefix = keys::TagPrefix(id_, keys::kMsgTag);
-  StreamSeq seq = 0;
+  MsgBlocks::Cursor c(&blocks_, it.get());
+  absl::Status s;
   if (keep <= msgs_ - keep) {
-    keys::MsgKey(id_, last_, &key);
-    it->SeekForPrev(key);
-    for (uint64_t i = 1; i < keep && it->Valid(); ++i) it->Prev();
+    s = c.SeekForPrev(last_);
+    for (uint64_t i = 1; i < keep && s.ok() && c.Valid(); ++i) s = c.Prev();
   } else {
-    keys::MsgKey(id_, first_, &key);
-    it->Seek(key);
-    for (uint64_t i = 0; i < msgs_ - keep && it->Valid(); ++i) it->Next();
+    s = c.Seek(first_);
+    for (uint64_t i = 0; i < msgs_ - keep && s.ok() && c.Valid(); ++i) s = c.Next();
   }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  if (!it->Valid() || !it->key().starts_with(prefix) ||
-      !keys::ParseMsgKey(AsView(it->key()), &seq)) {
-    return BadRecord();
-  }
-  return seq;
+  if (!s.ok()) return s;
+  if (!c.Valid()) return BadRecord();
+  return c.seq();
 }
 
 absl::StatusOr<uint64_t> RocksStreamStore::PurgeSubjectOldest(const std::string& subject,
@@ -291,25 +282,21 @@ absl::StatusOr<uint64_t> RocksStreamStore::PurgeFiltered(const PurgeOptions& opt
     if (options.keep >= matched) return 0;
     const uint64_t max = matched - options.keep;
     std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
-    std::string key;
-    keys::MsgKey(id_, first_, &key);
-    const std::string prefix = key.substr(0, keys::kTagPrefixLen);
+    MsgBlocks::Cursor c(&blocks_, it.get());
     std::vector<MsgFacts> doomed;
-    for (it->Seek(key); it->Valid() && it->key().starts_with(prefix) && doomed.size() < max;
-         it->Next()) {
+    absl::Status scanned = c.Seek(first_);
+    for (; scanned.ok() && c.Valid() && doomed.size() < max; scanned = c.Next()) {
       MsgFacts f;
+      f.seq = c.seq();
       keys::MsgView view;
-      if (!keys::ParseMsgKey(AsView(it->key()), &f.seq) ||
-          !keys::DecodeMsg(AsView(it->value()), &view)) {
-        return BadRecord();
-      }
+      if (!keys::DecodeMsg(c.msg(), &view)) return BadRecord();
       if (options.below > 0 && f.seq >= options.below) break;
       if (!MatchesAny(absl::MakeConstSpan(&filter, 1), view.subject)) continue;
       f.size = StoredSize(view.subject, view.headers, view.data);
       f.subject.assign(view.subject);
       doomed.push_back(std::move(f));
     }
-    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    if (!scanned.ok()) return scanned;
     for (const MsgFacts& f : doomed) {
       if (absl::Status s = RemoveLocated(f.seq, f.subject, f.size); !s.ok()) return s;
     }

@@ -12,7 +12,6 @@
 namespace meridian::jetstream {
 namespace {
 
-std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 constexpr StreamSeq kNoSeq = std::numeric_limits<StreamSeq>::max();
 // LoadNext: up to this many partially consumed subjects are searched with
@@ -160,12 +159,8 @@ absl::StatusOr<uint64_t> RocksStreamStore::CountSubjectFrom(std::string_view sub
 
 absl::Status RocksStreamStore::LoadFromDb(StreamSeq seq, StoredMessage* out) {
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  keys::MsgKey(id_, seq, &key_buf_);
   std::string value;
-  if (absl::Status s = store_->Get(key_buf_, &value); !s.ok()) {
-    if (absl::IsNotFound(s)) return absl::NotFoundError(absl::StrCat("no message ", seq));
-    return s;
-  }
+  if (absl::Status s = blocks_.Get(seq, &value); !s.ok()) return s;
   keys::MsgView view;
   if (!keys::DecodeMsg(value, &view)) {
     return absl::DataLossError(absl::StrCat("message store: bad message record ", seq));
@@ -208,27 +203,29 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
       FillMessage(e->seq, *e, out);
       return absl::OkStatus();
     }
-    // One seek; the message comes from the iterator.
+    // One seek; the message comes from the cursor.
     if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
     rocksdb::Iterator* it = store_->IterKeepPos();
     RocksStore::IterPos& pos = store_->iter_pos();
-    keys::MsgKey(id_, start, &key_buf_);
-    // A consumer reading in order: the iterator already sits on start - 1.
-    if (pos.gen == store_->iter_gen() && pos.stream_id == id_ && pos.seq + 1 == start &&
-        it->Valid()) {
-      it->Next();
-    } else {
-      it->Seek(key_buf_);
-    }
+    // A consumer reading in order: the cursor already sits on start - 1.
+    const bool in_order = pos.gen == store_->iter_gen() && pos.stream_id == id_ &&
+                          pos.seq + 1 == start && read_cursor_.has_value() &&
+                          read_cursor_->iterator() == it && read_cursor_->Valid();
     pos = RocksStore::IterPos{};
-    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-    const std::string_view prefix(key_buf_.data(), keys::kTagPrefixLen);
-    if (!it->Valid() || !AsView(it->key()).starts_with(prefix)) return not_found();
+    absl::Status s;
+    if (in_order) {
+      s = read_cursor_->Next();
+    } else {
+      read_cursor_.emplace(&blocks_, it);
+      s = read_cursor_->Seek(start);
+    }
+    if (!s.ok()) return s;
+    if (!read_cursor_->Valid()) return not_found();
     keys::MsgView view;
-    if (!keys::ParseMsgKey(AsView(it->key()), &out->seq) ||
-        !keys::DecodeMsg(AsView(it->value()), &view)) {
+    if (!keys::DecodeMsg(read_cursor_->msg(), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
+    out->seq = read_cursor_->seq();
     pos = RocksStore::IterPos{store_->iter_gen(), id_, out->seq};
     out->ts_ns = view.ts_ns;
     out->subject.assign(view.subject);
@@ -289,14 +286,12 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
 
   // Many partial subjects: scan messages from start up to the bound.
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  rocksdb::Iterator* it = store_->Iter();
-  keys::MsgKey(id_, start, &key_buf_);
-  const std::string prefix = key_buf_.substr(0, keys::kTagPrefixLen);
-  for (it->Seek(key_buf_); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    StreamSeq seq = 0;
+  MsgBlocks::Cursor c(&blocks_, store_->Iter());
+  absl::Status scanned = c.Seek(start);
+  for (; scanned.ok() && c.Valid(); scanned = c.Next()) {
+    const StreamSeq seq = c.seq();
     keys::MsgView view;
-    if (!keys::ParseMsgKey(AsView(it->key()), &seq) ||
-        !keys::DecodeMsg(AsView(it->value()), &view)) {
+    if (!keys::DecodeMsg(c.msg(), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
     if (seq >= best) break;
@@ -309,7 +304,7 @@ absl::Status RocksStreamStore::LoadNext(absl::Span<const std::string> filters, S
       return absl::OkStatus();
     }
   }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+  if (!scanned.ok()) return scanned;
   return best == kNoSeq ? not_found() : Load(best, out);
 }
 
@@ -323,16 +318,10 @@ absl::Status RocksStreamStore::LoadLast(std::string_view filter, StoredMessage* 
     }
     // Nothing live in the tail window: the newest message is below it.
     if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-    rocksdb::Iterator* it = store_->Iter();
-    keys::MsgKey(id_, std::min(last_, tail_.lo() - 1), &key_buf_);
-    const std::string prefix = key_buf_.substr(0, keys::kTagPrefixLen);
-    it->SeekForPrev(key_buf_);
-    StreamSeq seq = 0;
-    if (!it->Valid() || !it->key().starts_with(prefix) ||
-        !keys::ParseMsgKey(AsView(it->key()), &seq)) {
-      return not_found();
-    }
-    return Load(seq, out);
+    MsgBlocks::Cursor c(&blocks_, store_->Iter());
+    if (absl::Status s = c.SeekForPrev(std::min(last_, tail_.lo() - 1)); !s.ok()) return s;
+    if (!c.Valid()) return not_found();
+    return Load(c.seq(), out);
   }
   StreamSeq best = 0;
   absl::Status error;

@@ -12,7 +12,6 @@ namespace meridian::jetstream {
 namespace {
 
 rocksdb::Slice AsSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-std::string_view AsView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 // Head read-ahead bounds: entries and value bytes read per fill.
 constexpr size_t kHeadMaxEntries = 256;
@@ -27,6 +26,7 @@ RocksStreamStore::RocksStreamStore(RocksStore* store, uint64_t id, std::string n
       name_(std::move(name)),
       meta_(std::move(meta)),
       runs_(id),
+      blocks_(store, id),
       tail_(tail_budget) {}
 
 void RocksStreamStore::InitEmpty() {
@@ -117,9 +117,8 @@ absl::StatusOr<StreamSeq> RocksStreamStore::Append(std::string_view subject,
   if (subject.empty()) return absl::InvalidArgumentError("message subject is empty");
   const StreamSeq seq = last_ + 1;
   const uint64_t size = StoredSize(subject, headers, data);
-  keys::MsgKey(id_, seq, &key_buf_);
   keys::EncodeMsg(ts_ns, subject, headers, data, &value_buf_);
-  store_->batch()->Put(key_buf_, value_buf_);
+  if (absl::Status s = blocks_.Add(seq, value_buf_); !s.ok()) return s;
   runs_.Add(subject, seq, size);
 
   if (msgs_ == 0) {
@@ -173,6 +172,8 @@ absl::Status RocksStreamStore::SetNextSeq(StreamSeq seq) {
   WriteRuns(store_->batch());
   runs_.Clear();
   store_->FlushDeletes();
+  // Removed messages may still sit in blocks: those seqs may come again.
+  blocks_.Clear();
   last_ = seq - 1;
   first_ = seq;
   first_ts_ = 0;
@@ -230,8 +231,7 @@ absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view sub
       !s.ok()) {
     return s;
   }
-  keys::MsgKey(id_, seq, &key_buf_);
-  store_->DeleteKey(key_buf_);
+  if (absl::Status s = blocks_.Remove(seq, last_); !s.ok()) return s;
 
   --msgs_;
   bytes_ -= size;
@@ -317,19 +317,16 @@ absl::Status RocksStreamStore::FirstAtOrAfter(StreamSeq from, bool fill_head, St
       if (!head_.Covers(cursor)) return absl::InternalError("message store: head fill failed");
       continue;
     }
-    // A seek in RocksDB: the first message key >= cursor.
+    // A seek in RocksDB: the first message >= cursor.
     if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-    rocksdb::Iterator* it = store_->Iter();
-    keys::MsgKey(id_, cursor, &key_buf_);
-    it->Seek(key_buf_);
-    const std::string_view prefix(key_buf_.data(), keys::kTagPrefixLen);
-    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-    if (!it->Valid() || !it->key().starts_with(AsSlice(prefix))) return absl::OkStatus();
+    MsgBlocks::Cursor c(&blocks_, store_->Iter());
+    if (absl::Status s = c.Seek(cursor); !s.ok()) return s;
+    if (!c.Valid()) return absl::OkStatus();
     keys::MsgView view;
-    if (!keys::ParseMsgKey(AsView(it->key()), seq) ||
-        !keys::DecodeMsg(AsView(it->value()), &view)) {
+    if (!keys::DecodeMsg(c.msg(), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
+    *seq = c.seq();
     *ts_ns = view.ts_ns;
     return absl::OkStatus();
   }
@@ -338,19 +335,17 @@ absl::Status RocksStreamStore::FirstAtOrAfter(StreamSeq from, bool fill_head, St
 
 absl::Status RocksStreamStore::FillHead(StreamSeq from) {
   if (absl::Status s = store_->PrepareRead(); !s.ok()) return s;
-  rocksdb::Iterator* it = store_->Iter();
-  keys::MsgKey(id_, from, &key_buf_);
-  const std::string prefix = key_buf_.substr(0, keys::kTagPrefixLen);
+  MsgBlocks::Cursor c(&blocks_, store_->Iter());
   head_.Begin(from);
   // Stop before the tail window: the tail cache already knows it.
   StreamSeq hi = std::min(last_, tail_.lo() - 1);
   size_t entries = 0;
   uint64_t read_bytes = 0;
-  for (it->Seek(key_buf_); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    StreamSeq seq = 0;
+  absl::Status s = c.Seek(from);
+  for (; s.ok() && c.Valid(); s = c.Next()) {
+    const StreamSeq seq = c.seq();
     keys::MsgView view;
-    if (!keys::ParseMsgKey(AsView(it->key()), &seq) ||
-        !keys::DecodeMsg(AsView(it->value()), &view)) {
+    if (!keys::DecodeMsg(c.msg(), &view)) {
       return absl::DataLossError("message store: bad message record");
     }
     if (seq > hi) break;
@@ -360,13 +355,13 @@ absl::Status RocksStreamStore::FillHead(StreamSeq from) {
     e.size = StoredSize(view.subject, view.headers, view.data);
     e.subject.assign(view.subject);
     head_.Add(std::move(e));
-    read_bytes += it->value().size();
+    read_bytes += c.msg().size();
     if (++entries >= kHeadMaxEntries || read_bytes >= kHeadMaxBytes) {
       hi = seq;
       break;
     }
   }
-  if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+  if (!s.ok()) return s;
   head_.Seal(hi);
   return absl::OkStatus();
 }

@@ -7,11 +7,16 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
 #include "services/jetstream/store/keys.h"
 #include "services/jetstream/store/tests/store_model.h"
 
@@ -595,9 +600,233 @@ TEST(StoreFormatTest, RefusesANewerFormat) {
   auto again = Store::Open(opts);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(again.status().message().find("has format 3; this build reads formats up to 2"),
+  EXPECT_NE(again.status().message().find(absl::StrCat("has format ", keys::kFormat + 1,
+                                                      "; this build reads formats up to ",
+                                                      keys::kFormat)),
             std::string::npos)
       << again.status();
+}
+
+// Raw access to a closed store's database, for checking what is on disk.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), path, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    db_.reset(raw);
+  }
+  rocksdb::DB* db() { return db_.get(); }
+  // Every key and value of stream `id` with `tag`.
+  std::vector<std::pair<std::string, std::string>> Records(uint64_t id, char tag) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const std::string prefix = keys::TagPrefix(id, tag);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    return out;
+  }
+  // The seqs held in blocks of stream `id` (removed ones included).
+  std::vector<StreamSeq> BlockSeqs(uint64_t id) {
+    std::vector<StreamSeq> out;
+    for (const auto& [key, value] : Records(id, keys::kBlockTag)) {
+      StreamSeq first = 0;
+      EXPECT_TRUE(keys::ParseMsgKey(key, &first));
+      keys::BlockReader reader(first, value);
+      StreamSeq seq = 0;
+      std::string_view msg;
+      while (reader.Next(&seq, &msg)) out.push_back(seq);
+      EXPECT_TRUE(reader.ok());
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// Messages of a commit share a block; a complete range with half or more
+// of its messages removed is rewritten with the live ones only, and one
+// with none left disappears (blocks and record).
+TEST(MsgBlocksTest, RangesMostlyRemovedAreRewritten) {
+  TempDir dir;
+  StoreOptions opts;
+  opts.path = dir.path() + "/db";
+  opts.tail_cache_bytes = 0;  // every read from RocksDB
+  const StreamSeq n = 3 * keys::kRangeSeqs + 10;
+  {
+    auto store = Store::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto s = (*store)->Create("S", "m");
+    ASSERT_TRUE(s.ok());
+    for (StreamSeq seq = 1; seq <= n; ++seq) {
+      ASSERT_TRUE((*s)->Append(absl::StrCat("a.", seq % 7), "", absl::StrCat("m", seq), 1).ok());
+      if (seq % 500 == 0) ASSERT_TRUE((*store)->Commit().ok());
+    }
+    ASSERT_TRUE((*store)->Commit().ok());
+    // Range 0: four in five removed. Range 1: all. Range 3 (the newest,
+    // not complete): all of it, kept until the stream moves past it.
+    for (StreamSeq seq = 2; seq <= keys::kRangeSeqs; ++seq) {
+      if (seq % 5 != 0) ASSERT_TRUE((*s)->Remove(seq).ok()) << seq;
+    }
+    for (StreamSeq seq = keys::RangeFirst(1); seq <= keys::RangeLast(1); ++seq) {
+      ASSERT_TRUE((*s)->Remove(seq).ok()) << seq;
+    }
+    for (StreamSeq seq = keys::RangeFirst(3); seq <= n; ++seq) {
+      ASSERT_TRUE((*s)->Remove(seq).ok()) << seq;
+    }
+    ASSERT_TRUE((*store)->Commit().ok());
+    StoredMessage m;
+    ASSERT_TRUE((*s)->Load(5, &m).ok());
+    EXPECT_EQ(m.data, "m5");
+    EXPECT_TRUE(absl::IsNotFound((*s)->Load(6, &m)));
+    EXPECT_TRUE(absl::IsNotFound((*s)->Load(keys::RangeFirst(1) + 3, &m)));
+    ASSERT_TRUE((*s)->LoadNext({}, keys::kRangeSeqs, &m).ok());
+    EXPECT_EQ(m.seq, keys::RangeFirst(2));
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  std::vector<StreamSeq> want;
+  want.push_back(1);
+  for (StreamSeq seq = 5; seq <= keys::kRangeSeqs; seq += 5) want.push_back(seq);
+  for (StreamSeq seq = keys::RangeFirst(2); seq <= keys::RangeLast(2); ++seq) want.push_back(seq);
+  std::vector<StreamSeq> range3;
+  for (StreamSeq seq = keys::RangeFirst(3); seq <= n; ++seq) range3.push_back(seq);
+  {
+    RawDb raw(opts.path);
+    std::vector<StreamSeq> got = raw.BlockSeqs(1);
+    std::vector<StreamSeq> expected = want;
+    expected.insert(expected.end(), range3.begin(), range3.end());
+    // Range 0 was rewritten (more than once: reads commit as they go), so
+    // its blocks hold every live message and fewer removed ones than live.
+    std::vector<StreamSeq> range0;
+    for (StreamSeq seq : got) {
+      if (seq <= keys::kRangeSeqs) range0.push_back(seq);
+    }
+    EXPECT_TRUE(std::includes(range0.begin(), range0.end(), want.begin(),
+                              want.begin() + (keys::kRangeSeqs / 5 + 1)));
+    EXPECT_LT(range0.size(), 2 * (keys::kRangeSeqs / 5 + 1));
+    std::vector<StreamSeq> rest(got.begin() + range0.size(), got.end());
+    expected.erase(expected.begin(), expected.begin() + (keys::kRangeSeqs / 5 + 1));
+    EXPECT_EQ(rest, expected);
+    // Records for ranges 0, 2 and 3; none for the emptied range 1.
+    std::vector<uint64_t> ranges;
+    for (const auto& [key, value] : raw.Records(1, keys::kRangeTag)) {
+      ranges.push_back(keys::ReadBigEndian64(key.data() + keys::kTagPrefixLen));
+    }
+    EXPECT_EQ(ranges, (std::vector<uint64_t>{0, 2, 3}));
+  }
+  // Reopened, the same messages; appending past range 3 drops it.
+  auto store = Store::Open(opts);
+  ASSERT_TRUE(store.ok()) << store.status();
+  StreamStore* s = (*store)->Find("S");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->State().msgs, want.size());
+  std::vector<StreamSeq> seen;
+  StoredMessage m;
+  for (StreamSeq next = 1; s->LoadNext({}, next, &m).ok(); next = m.seq + 1) {
+    EXPECT_EQ(m.data, absl::StrCat("m", m.seq));
+    seen.push_back(m.seq);
+  }
+  EXPECT_EQ(seen, want);
+  for (StreamSeq seq = n + 1; seq <= keys::RangeLast(3) + 1; ++seq) {
+    ASSERT_TRUE(s->Append("a.x", "", "x", 2).ok());
+  }
+  ASSERT_TRUE((*store)->Commit().ok());
+  for (StreamSeq seq = n + 1; seq <= keys::RangeLast(3); ++seq) {
+    ASSERT_TRUE(s->Remove(seq).ok()) << seq;
+  }
+  ASSERT_TRUE((*store)->Commit().ok());
+  ASSERT_TRUE((*store)->Close().ok());
+  RawDb raw(opts.path);
+  std::vector<StreamSeq> got = raw.BlockSeqs(1);
+  // Range 3 gone, range 4 holds the one message left.
+  std::vector<StreamSeq> tail(got.end() - (keys::kRangeSeqs + 1), got.end());
+  std::vector<StreamSeq> want_tail(want.end() - keys::kRangeSeqs, want.end());
+  want_tail.push_back(keys::RangeLast(3) + 1);
+  EXPECT_EQ(tail, want_tail);
+}
+
+// A store of format 2 (a key per message) is converted to blocks at open,
+// removed messages staying removed.
+TEST(MsgBlocksTest, ConvertsMessageKeysAtOpen) {
+  TempDir dir;
+  StoreOptions opts;
+  opts.path = dir.path() + "/db";
+  std::vector<StreamSeq> live;
+  {
+    auto store = Store::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto s = (*store)->Create("S", "m");
+    ASSERT_TRUE(s.ok());
+    for (StreamSeq seq = 1; seq <= 2500; ++seq) {
+      ASSERT_TRUE((*s)->Append(absl::StrCat("b.", seq % 3), "", absl::StrCat("v", seq), 7).ok());
+    }
+    ASSERT_TRUE((*store)->Commit().ok());
+    for (StreamSeq seq = 1; seq <= 2500; ++seq) {
+      if (seq % 3 == 0 || seq < 40) {
+        ASSERT_TRUE((*s)->Remove(seq).ok());
+      } else {
+        live.push_back(seq);
+      }
+    }
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  {
+    // Rewrite as format 2: live messages as `id M seq` keys, no blocks.
+    RawDb raw(opts.path);
+    rocksdb::WriteBatch batch;
+    std::map<uint64_t, keys::RangeRecord> records;
+    for (const auto& [key, value] : raw.Records(1, keys::kRangeTag)) {
+      ASSERT_TRUE(keys::DecodeRange(value, &records[keys::ReadBigEndian64(key.data() + 9)]));
+    }
+    for (const auto& [key, value] : raw.Records(1, keys::kBlockTag)) {
+      StreamSeq first = 0;
+      ASSERT_TRUE(keys::ParseMsgKey(key, &first));
+      keys::BlockReader reader(first, value);
+      StreamSeq seq = 0;
+      std::string_view msg;
+      while (reader.Next(&seq, &msg)) {
+        const keys::RangeRecord& r = records[keys::RangeOf(seq)];
+        const uint64_t i = seq - keys::RangeFirst(keys::RangeOf(seq));
+        if (r.removed > 0 && ((r.bits[i / 64] >> (i % 64)) & 1)) continue;
+        std::string mkey;
+        keys::MsgKey(1, seq, &mkey);
+        batch.Put(mkey, msg);
+      }
+      batch.Delete(key);
+    }
+    for (const auto& [key, value] : raw.Records(1, keys::kRangeTag)) batch.Delete(key);
+    std::string format;
+    keys::AppendBigEndian64(&format, 2);
+    batch.Put(keys::FormatKey(), format);
+    ASSERT_TRUE(raw.db()->Write(rocksdb::WriteOptions(), &batch).ok());
+    EXPECT_TRUE(raw.Records(1, keys::kBlockTag).empty());
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto store = Store::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status();
+    StreamStore* s = (*store)->Find("S");
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->State().msgs, live.size());
+    EXPECT_EQ(s->State().first_seq, live.front());
+    std::vector<StreamSeq> seen;
+    StoredMessage m;
+    for (StreamSeq next = 1; s->LoadNext({}, next, &m).ok(); next = m.seq + 1) {
+      EXPECT_EQ(m.data, absl::StrCat("v", m.seq));
+      seen.push_back(m.seq);
+    }
+    EXPECT_EQ(seen, live);
+    // Removing and appending work on the converted blocks.
+    ASSERT_TRUE(s->Remove(live.back()).ok());
+    live.pop_back();
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  RawDb raw(opts.path);
+  EXPECT_TRUE(raw.Records(1, keys::kMsgTag).empty());
+  std::string format;
+  ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), keys::FormatKey(), &format).ok());
+  EXPECT_EQ(keys::ReadBigEndian64(format.data()), keys::kFormat);
 }
 
 }  // namespace
