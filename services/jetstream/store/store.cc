@@ -317,6 +317,7 @@ void RocksStore::FlushDeletes() {
 absl::Status RocksStore::Commit() {
   if (!write_error_.ok()) return write_error_;
   if (closed_) return absl::FailedPreconditionError("message store is closed");
+  FlushDeletes();
   for (RocksStreamStore* stream : dirty_) {
     stream->WriteBlocks(batch_.get());
     stream->WriteRuns(batch_.get());

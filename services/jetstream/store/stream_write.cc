@@ -225,8 +225,16 @@ absl::Status RocksStreamStore::Locate(StreamSeq seq, MsgFacts* out) {
 absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view subject,
                                              uint64_t size) {
   // The committed index plus runs_ is the whole index (subject_runs.h).
+  // Whether the subject keeps no message written before this commit (its
+  // emptied run may lend its key to the subject's new run).
+  bool last_committed = false;
+  if (auto info = subjects_.find(subject); info != subjects_.end()) {
+    const SubjectInfo& i = info->second;
+    last_committed = i.msgs == 1 ||
+                     (i.msgs == 2 && !i.last_stale && i.last != seq && runs_.IsPending(i.last));
+  }
   if (absl::Status s = runs_.Remove(
-          subject, seq, [this] { return store_->Iter(); },
+          subject, seq, last_committed, [this] { return store_->Iter(); },
           [this](std::string_view key) { store_->DeleteKey(key); });
       !s.ok()) {
     return s;

@@ -87,14 +87,20 @@ absl::Status SubjectRuns::RemovePending(std::string_view subject, StreamSeq seq)
   return absl::OkStatus();
 }
 
-absl::Status SubjectRuns::Remove(std::string_view subject, StreamSeq seq,
+absl::Status SubjectRuns::Remove(std::string_view subject, StreamSeq seq, bool last_committed,
                                  absl::FunctionRef<rocksdb::Iterator*()> committed,
                                  absl::FunctionRef<void(std::string_view)> erase) {
   // Everything appended since the last commit comes after what was written.
   if (!pending_.empty() && seq >= pending_.front().seq) return RemovePending(subject, seq);
-  if (singletons_.erase(seq) > 0) {
-    keys::IndexKey(id_, subject, seq, &key_buf_);
-    erase(key_buf_);
+  if (auto single = singletons_.find(seq); single != singletons_.end()) {
+    const StreamSeq key = single->second;
+    singletons_.erase(single);
+    if (last_committed) {
+      Lend(subject, key, erase);
+    } else {
+      keys::IndexKey(id_, subject, key, &key_buf_);
+      erase(key_buf_);
+    }
     return absl::OkStatus();
   }
   StreamSeq key = 0;
@@ -110,12 +116,31 @@ absl::Status SubjectRuns::Remove(std::string_view subject, StreamSeq seq,
     return Lost(subject, seq);
   }
   e->size = RunEntry::kRemoved;
-  --run->live;
+  if (--run->live == 0 && last_committed) {
+    // Not written again: the key goes to the subject's next run or away.
+    auto s = cache_.find(subject);
+    cached_entries_ -= run->entries.size();
+    --cached_runs_;
+    s->second.erase(key);
+    if (s->second.empty()) cache_.erase(s);
+    Lend(subject, key, erase);
+    return absl::OkStatus();
+  }
   if (!run->dirty) {
     run->dirty = true;
     dirty_.emplace_back(std::string(subject), key);
   }
   return absl::OkStatus();
+}
+
+void SubjectRuns::Lend(std::string_view subject, StreamSeq key,
+                       absl::FunctionRef<void(std::string_view)> erase) {
+  auto [it, inserted] = lent_.try_emplace(std::string(subject), key);
+  if (inserted) return;
+  // Two emptied runs: the newer key is lent, the other deleted.
+  keys::IndexKey(id_, subject, std::min(it->second, key), &key_buf_);
+  erase(key_buf_);
+  it->second = std::max(it->second, key);
 }
 
 SubjectRuns::Run* SubjectRuns::FindCached(std::string_view subject, StreamSeq seq,
@@ -189,6 +214,11 @@ void SubjectRuns::WriteTo(rocksdb::WriteBatch* batch,
   }
   dirty_.clear();
   WritePending(batch);
+  for (const auto& [subject, key] : lent_) {
+    keys::IndexKey(id_, subject, key, &key_buf_);
+    erase(key_buf_);
+  }
+  lent_.clear();
   Evict();
 }
 
@@ -207,7 +237,7 @@ void SubjectRuns::WritePending(rocksdb::WriteBatch* batch) {
   }
   for (size_t i = 0; i < order.size();) {
     const std::string_view subject = SubjectOf(pending_[order[i]]);
-    const StreamSeq key = pending_[order[i]].seq;
+    StreamSeq key = pending_[order[i]].seq;
     Run run;
     for (; i < order.size() && SubjectOf(pending_[order[i]]) == subject; ++i) {
       const Pending& p = pending_[order[i]];
@@ -217,12 +247,21 @@ void SubjectRuns::WritePending(rocksdb::WriteBatch* batch) {
       ++run.live;
     }
     if (run.live == 0) continue;
+    if (!lent_.empty()) {
+      // A run of the subject emptied in this commit, with nothing of the
+      // subject before it: this run takes its key (and so covers its span).
+      if (auto lent = lent_.find(absl::string_view(subject.data(), subject.size()));
+          lent != lent_.end() && lent->second < key) {
+        key = lent->second;
+        lent_.erase(lent);
+      }
+    }
     keys::IndexKey(id_, subject, key, &key_buf_);
     keys::EncodeRun(key, run.span_end, run.entries, &value_buf_);
     batch->Put(AsSlice(key_buf_), AsSlice(value_buf_));
-    if (run.live == 1 && run.entries.front().seq == key) {
+    if (run.live == 1) {
       if (singletons_.size() >= max_cached_entries_) singletons_.clear();
-      singletons_.insert(key);
+      singletons_.emplace(run.entries.front().seq, key);
     } else {
       Insert(subject, key, std::move(run));
     }
@@ -252,6 +291,7 @@ void SubjectRuns::Evict() {
 
 void SubjectRuns::Clear() {
   singletons_.clear();
+  lent_.clear();
   pending_.clear();
   arena_.clear();
   cache_.clear();
