@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -24,13 +26,14 @@
 
 namespace meridian::jetstream {
 
+// Its bytes live in the TailCache's chunks: valid while the entry is held.
 struct TailEntry {
   StreamSeq seq = 0;
   int64_t ts_ns = 0;
   bool removed = false;
-  std::string subject;
-  std::string headers;
-  std::string data;
+  std::string_view subject;
+  std::string_view headers;
+  std::string_view data;
 };
 
 struct HeadEntry {
@@ -68,6 +71,7 @@ class TailCache {
   // Empties the cache; it then covers every seq >= lo.
   void Reset(StreamSeq lo) {
     entries_.clear();
+    chunks_.clear();
     budget_->used -= bytes_;
     bytes_ = 0;
     lo_ = lo;
@@ -81,12 +85,13 @@ class TailCache {
       Reset(seq + 1);
       return;
     }
+    char* at = Reserve(subject.size() + headers.size() + data.size());
     TailEntry& e = entries_.emplace_back();
     e.seq = seq;
     e.ts_ns = ts_ns;
-    e.subject.assign(subject);
-    e.headers.assign(headers);
-    e.data.assign(data);
+    e.subject = Copy(subject, &at);
+    e.headers = Copy(headers, &at);
+    e.data = Copy(data, &at);
     bytes_ += cost;
     budget_->used += cost;
   }
@@ -142,7 +147,40 @@ class TailCache {
   }
 
  private:
+  // Entries' bytes are copied into chunks of this size (bigger for a bigger
+  // message), in entry order, so a chunk is freed when its last entry
+  // leaves the front: one allocation per chunk instead of one per message
+  // (malloc and free were a tenth of meridian-jetstream's CPU on publish).
+  static constexpr size_t kChunkBytes = 16 * 1024;
+  struct Chunk {
+    std::unique_ptr<char[]> bytes;
+    size_t capacity = 0;
+    size_t used = 0;
+    size_t entries = 0;
+  };
+
   static uint64_t EntryCost(uint64_t payload) { return payload + sizeof(TailEntry); }
+
+  // Room for `n` bytes at the back, counted as one more entry.
+  char* Reserve(size_t n) {
+    if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < n) {
+      Chunk& c = chunks_.emplace_back();
+      c.capacity = std::max(kChunkBytes, n);
+      c.bytes.reset(new char[c.capacity]);
+    }
+    Chunk& c = chunks_.back();
+    char* at = c.bytes.get() + c.used;
+    c.used += n;
+    ++c.entries;
+    return at;
+  }
+  static std::string_view Copy(std::string_view s, char** at) {
+    if (s.empty()) return std::string_view();
+    std::memcpy(*at, s.data(), s.size());
+    std::string_view out(*at, s.size());
+    *at += s.size();
+    return out;
+  }
 
   void PopFront() {
     const TailEntry& e = entries_.front();
@@ -151,12 +189,21 @@ class TailCache {
     budget_->used -= cost;
     lo_ = e.seq + 1;
     entries_.pop_front();
+    Chunk& c = chunks_.front();
+    if (--c.entries == 0) {
+      if (chunks_.size() > 1) {
+        chunks_.pop_front();
+      } else {
+        c.used = 0;
+      }
+    }
   }
 
   TailBudget* budget_;
   uint64_t bytes_ = 0;
   StreamSeq lo_ = 1;
   std::deque<TailEntry> entries_;
+  std::deque<Chunk> chunks_;
 };
 
 class HeadCache {

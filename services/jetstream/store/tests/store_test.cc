@@ -18,6 +18,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 #include "services/jetstream/store/keys.h"
+#include "services/jetstream/store/msg_cache.h"
 #include "services/jetstream/store/tests/store_model.h"
 
 namespace meridian::jetstream {
@@ -898,6 +899,43 @@ TEST(SubjectRunsTest, ReplacedRevisionLendsItsIndexKey) {
     EXPECT_EQ(s->NumPending({subject}, seq + 1, false), 0u);
   }
   EXPECT_EQ(s->NumPending({"$KV.b.>"}, 1, true), static_cast<uint64_t>(kKeys));
+}
+
+}  // namespace
+}  // namespace meridian::jetstream
+
+namespace meridian::jetstream {
+namespace {
+
+// The tail cache copies messages into shared chunks (a big message gets
+// its own) and frees a chunk when its last entry leaves: what it holds
+// reads back intact through pushes, removals and evictions.
+TEST(TailCacheTest, EntriesSurviveChunkTurnover) {
+  TailBudget budget;
+  budget.limit = 256 * 1024;
+  TailCache tail(&budget);
+  tail.Reset(1);
+  auto data_of = [](StreamSeq seq) {
+    const size_t n = seq % 50 == 0 ? 40 * 1024 : seq % 300;  // some bigger than a chunk
+    return std::string(n, static_cast<char>('a' + seq % 26));
+  };
+  for (StreamSeq seq = 1; seq <= 5000; ++seq) {
+    tail.Push(seq, static_cast<int64_t>(seq), absl::StrCat("s.", seq), seq % 3 ? "" : "H", data_of(seq));
+    if (seq % 7 == 0) tail.MarkRemoved(seq - 3);
+    tail.EvictTo(budget.limit);
+    ASSERT_LE(budget.used, budget.limit);
+    if (seq % 97 != 0) continue;
+    for (const TailEntry& e : tail.entries()) {
+      ASSERT_EQ(e.subject, absl::StrCat("s.", e.seq));
+      ASSERT_EQ(e.headers, e.seq % 3 ? "" : "H");
+      ASSERT_EQ(e.data, data_of(e.seq));
+    }
+  }
+  EXPECT_GT(tail.lo(), 1u);
+  EXPECT_EQ(tail.entries().back().seq, 5000u);
+  tail.Reset(6000);
+  EXPECT_EQ(budget.used, 0u);
+  EXPECT_EQ(tail.bytes(), 0u);
 }
 
 }  // namespace
