@@ -647,6 +647,18 @@ class RawDb {
   std::unique_ptr<rocksdb::DB> db_;
 };
 
+// The seqs of every message, read in order with LoadNext; each message's
+// data must be `data_prefix` followed by its seq.
+std::vector<StreamSeq> ReadAll(StreamStore* s, const std::string& data_prefix) {
+  std::vector<StreamSeq> seen;
+  StoredMessage m;
+  for (StreamSeq next = 1; s->LoadNext({}, next, &m).ok(); next = m.seq + 1) {
+    EXPECT_EQ(m.data, absl::StrCat(data_prefix, m.seq));
+    seen.push_back(m.seq);
+  }
+  return seen;
+}
+
 // Messages of a commit share a block; a complete range with half or more
 // of its messages removed is rewritten with the live ones only, and one
 // with none left disappears (blocks and record).
@@ -723,13 +735,7 @@ TEST(MsgBlocksTest, RangesMostlyRemovedAreRewritten) {
   StreamStore* s = (*store)->Find("S");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->State().msgs, want.size());
-  std::vector<StreamSeq> seen;
-  StoredMessage m;
-  for (StreamSeq next = 1; s->LoadNext({}, next, &m).ok(); next = m.seq + 1) {
-    EXPECT_EQ(m.data, absl::StrCat("m", m.seq));
-    seen.push_back(m.seq);
-  }
-  EXPECT_EQ(seen, want);
+  EXPECT_EQ(ReadAll(s, "m"), want);
   for (StreamSeq seq = n + 1; seq <= keys::RangeLast(3) + 1; ++seq) {
     ASSERT_TRUE(s->Append("a.x", "", "x", 2).ok());
   }
@@ -811,13 +817,7 @@ TEST(MsgBlocksTest, ConvertsMessageKeysAtOpen) {
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->State().msgs, live.size());
     EXPECT_EQ(s->State().first_seq, live.front());
-    std::vector<StreamSeq> seen;
-    StoredMessage m;
-    for (StreamSeq next = 1; s->LoadNext({}, next, &m).ok(); next = m.seq + 1) {
-      EXPECT_EQ(m.data, absl::StrCat("v", m.seq));
-      seen.push_back(m.seq);
-    }
-    EXPECT_EQ(seen, live);
+    EXPECT_EQ(ReadAll(s, "v"), live);
     // Removing and appending work on the converted blocks.
     ASSERT_TRUE(s->Remove(live.back()).ok());
     live.pop_back();
