@@ -25,6 +25,11 @@ bool BlockOf(uint64_t id, std::string_view key, StreamSeq* first) {
 
 }  // namespace
 
+MsgBlocks::MsgBlocks(RocksStore* store, uint64_t stream_id) : store_(store), id_(stream_id) {}
+MsgBlocks::~MsgBlocks() {
+  if (get_it_ != nullptr) store_->ForgetHolder(this);
+}
+
 bool MsgBlocks::IsSet(const keys::RangeRecord& r, uint64_t range, StreamSeq seq) {
   if (r.removed == 0) return false;
   const uint64_t i = seq - keys::RangeFirst(range);
@@ -261,26 +266,46 @@ absl::Status MsgBlocks::Get(StreamSeq seq, std::string* msg) {
   absl::StatusOr<Cached*> cached = Find(range, /*create=*/false);
   if (!cached.ok()) return cached.status();
   if (*cached == nullptr || IsSet((*cached)->record, range, seq)) return not_found();
-  rocksdb::Iterator* it = store_->Iter();
+  // Looks for seq in the block the iterator is on: true when decided.
+  if (get_it_ != nullptr && get_gen_ != store_->write_gen()) {
+    get_it_.reset();  // not expected: commits drop it
+    store_->ForgetHolder(this);
+  }
+  if (get_it_ == nullptr) {
+    get_it_ = store_->NewIterator();
+    get_gen_ = store_->write_gen();
+    store_->HoldIterator(this);
+  }
+  rocksdb::Iterator* it = get_it_.get();
+  absl::Status result = not_found();
+  auto in_block = [&]() -> bool {
+    StreamSeq first = 0;
+    if (!it->Valid() || !BlockOf(id_, AsView(it->key()), &first) || first > seq ||
+        keys::RangeOf(first) != range) {
+      return false;
+    }
+    keys::BlockReader reader(first, AsView(it->value()));
+    StreamSeq at = 0;
+    std::string_view found;
+    while (reader.Next(&at, &found)) {
+      if (at < seq) continue;
+      if (at == seq) {
+        msg->assign(found);
+        result = absl::OkStatus();
+      }
+      return true;  // blocks do not overlap: seq is here or nowhere
+    }
+    if (!reader.ok()) result = BadBlock(first);
+    return !reader.ok();
+  };
+  // A read near the last one (a filtered consumer stepping through a
+  // block) finds the iterator still on the block.
+  if (in_block()) return result;
   keys::BlockKey(id_, seq, &key_buf_);
   it->SeekForPrev(AsSlice(key_buf_));
   if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  StreamSeq first = 0;
-  if (!it->Valid() || !BlockOf(id_, AsView(it->key()), &first) ||
-      keys::RangeOf(first) != range) {
-    return not_found();
-  }
-  keys::BlockReader reader(first, AsView(it->value()));
-  StreamSeq at = 0;
-  std::string_view found;
-  while (reader.Next(&at, &found)) {
-    if (at < seq) continue;
-    if (at > seq) break;
-    msg->assign(found);
-    return absl::OkStatus();
-  }
-  if (!reader.ok()) return BadBlock(first);
-  return not_found();
+  in_block();
+  return result;
 }
 
 absl::StatusOr<bool> MsgBlocks::Cursor::LoadBlock() {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +42,8 @@ class MsgBlocks {
   // Range records kept in memory beyond the changed ones and the newest.
   static constexpr size_t kCachedRanges = 64;
 
-  MsgBlocks(RocksStore* store, uint64_t stream_id) : store_(store), id_(stream_id) {}
+  MsgBlocks(RocksStore* store, uint64_t stream_id);
+  ~MsgBlocks();
 
   // Appends message `seq` (keys::EncodeMsg form), above every earlier seq.
   [[nodiscard]] absl::Status Add(StreamSeq seq, std::string_view msg);
@@ -64,6 +66,8 @@ class MsgBlocks {
 
   // Reads (nothing pending). NotFound when absent or removed.
   [[nodiscard]] absl::Status Get(StreamSeq seq, std::string* msg);
+  // Releases Get's iterator (RocksStore, at commit and close).
+  void DropIterator() { get_it_.reset(); }
 
   // Walks the live messages in seq order over a RocksDB iterator.
   class Cursor {
@@ -122,6 +126,10 @@ class MsgBlocks {
   // Records of ranges below this one on disk are deleted in the uncommitted
   // batch (~0: all of them): read as absent until the commit.
   uint64_t void_below_ = 0;
+  // Get's own iterator (made at get_gen_, a RocksStore::write_gen()): it
+  // stays on the last block read, which the next read often needs again.
+  std::unique_ptr<rocksdb::Iterator> get_it_;
+  uint64_t get_gen_ = 0;
   std::string key_buf_;
   std::string value_buf_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -222,6 +223,9 @@ class RocksStore final : public Store {
   // seq of the message it is on, valid while iter_gen() is unchanged. A
   // read of the next message then steps instead of seeking.
   uint64_t iter_gen() const { return iter_gen_; }
+  // Moves on with every commit: an iterator made at this value sees
+  // everything committed until it changes.
+  uint64_t write_gen() const { return write_gen_; }
   struct IterPos {
     uint64_t gen = 0;
     uint64_t stream_id = 0;
@@ -239,6 +243,13 @@ class RocksStore final : public Store {
     if (tail_budget_.used > tail_budget_.limit) EvictTails();
   }
   TailBudget* tail_budget() { return &tail_budget_; }
+  // Streams' own read iterators (MsgBlocks::Get) are dropped at every
+  // commit, so none pins old memtables and files while its stream idles.
+  void HoldIterator(MsgBlocks* holder) { iter_holders_.push_back(holder); }
+  void ForgetHolder(MsgBlocks* holder) {
+    iter_holders_.erase(std::remove(iter_holders_.begin(), iter_holders_.end(), holder),
+                        iter_holders_.end());
+  }
   // Writes `batch` at once (outside Commit; conversions at open).
   [[nodiscard]] absl::Status WriteNow(rocksdb::WriteBatch* batch);
   // Whether the memtable keeps insert hints for the stream's index keys.
@@ -273,6 +284,9 @@ class RocksStore final : public Store {
   uint64_t write_gen_ = 1;
   uint64_t iter_gen_ = 0;
   IterPos iter_pos_;
+  void DropHeldIterators();
+  // Declared before streams_: their MsgBlocks unregister while it lives.
+  std::vector<MsgBlocks*> iter_holders_;
   std::map<std::string, std::unique_ptr<RocksStreamStore>, std::less<>> streams_;
   std::vector<RocksStreamStore*> dirty_;
   uint64_t next_id_ = 1;

@@ -345,6 +345,7 @@ absl::Status RocksStore::Commit() {
   dirty_.clear();
   batch_->Clear();
   ++write_gen_;
+  DropHeldIterators();
   if (compacting.empty()) return absl::OkStatus();
   // Block ranges mostly removed: rewritten from the committed blocks, in
   // a write of their own.
@@ -361,7 +362,13 @@ absl::Status RocksStore::Commit() {
   }
   batch_->Clear();
   ++write_gen_;
+  DropHeldIterators();
   return absl::OkStatus();
+}
+
+void RocksStore::DropHeldIterators() {
+  for (MsgBlocks* holder : iter_holders_) holder->DropIterator();
+  iter_holders_.clear();
 }
 
 absl::Status RocksStore::WriteNow(rocksdb::WriteBatch* batch) {
@@ -381,6 +388,7 @@ absl::Status RocksStore::Close() {
   absl::Status result = Commit();
   closed_ = true;
   iter_.reset();
+  DropHeldIterators();
   streams_.clear();
   if (db_ != nullptr) {
     rocksdb::Status s = db_->Close();
