@@ -7,7 +7,10 @@
 #ifndef MERIDIAN_COMMON_SUBJECTS_SUBJECT_H_
 #define MERIDIAN_COMMON_SUBJECTS_SUBJECT_H_
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace meridian::subjects {
@@ -56,10 +59,36 @@ inline bool IsFullWildcard(std::string_view token) {
 size_t NumTokens(std::string_view subject);
 
 // Empty, or an empty token anywhere ("a..b", ".a", "a."): such a published
-// subject matches no subscription, not even '>'.
+// subject matches no subscription, not even '>'. Checked for every message
+// (twice for a frontend's forwarded ones): two dots in a row are looked for
+// 8 bytes at a time (string_view::find("..") called memchr once per dot, 7 %
+// of a frontend's CPU on JetStream acks).
 inline bool HasEmptyToken(std::string_view subject) {
-  return subject.empty() || subject.front() == kTokenSeparator ||
-         subject.back() == kTokenSeparator || subject.find("..") != std::string_view::npos;
+  static_assert(std::endian::native == std::endian::little);
+  if (subject.empty() || subject.front() == kTokenSeparator ||
+      subject.back() == kTokenSeparator) {
+    return true;
+  }
+  constexpr uint64_t kDots = 0x2E2E2E2E2E2E2E2EULL;  // '.' in every byte
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  const char* p = subject.data();
+  size_t n = subject.size();
+  uint64_t carry = 0;  // the high bit set when the previous word ended in a dot
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t x = w ^ kDots;
+    const uint64_t dots = ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 in each '.' byte
+    if ((dots & (dots >> 8)) != 0 || (carry & dots) != 0) return true;
+    carry = dots >> 56;
+  }
+  bool prev = carry != 0;
+  for (; n > 0; ++p, --n) {
+    const bool dot = *p == kTokenSeparator;
+    if (dot && prev) return true;
+    prev = dot;
+  }
+  return false;
 }
 
 // nats-server IsValidSubject: non-empty tokens without whitespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -231,6 +234,36 @@ TEST(SubjectTest, BruteForceAgreement) {
       ASSERT_EQ(IsSubsetMatch(Join(patterns[i]), Join(patterns[j])), subset)
           << Join(patterns[j]) << " within " << Join(patterns[i]);
     }
+  }
+}
+
+}  // namespace
+}  // namespace meridian::subjects
+
+namespace meridian::subjects {
+namespace {
+
+// The word-at-a-time scan agrees with the plain definition on every
+// position of an empty token, at every length and alignment (tails, word
+// boundaries, dots in the 8th and 9th bytes).
+TEST(SubjectTest, HasEmptyTokenMatchesThePlainDefinition) {
+  auto plain = [](std::string_view s) {
+    return s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != s.npos;
+  };
+  EXPECT_TRUE(HasEmptyToken(""));
+  EXPECT_TRUE(HasEmptyToken("."));
+  EXPECT_TRUE(HasEmptyToken("abcdefg..h"));
+  EXPECT_TRUE(HasEmptyToken("abcdefg.....hijklmno"));
+  EXPECT_FALSE(HasEmptyToken("$JS.ACK.STREAM.CONSUMER.1.22.333.1700000000000000000.4444"));
+  std::mt19937_64 rng(7);
+  const char alphabet[] = {'a', '.', 'b', '.', '*'};
+  for (int i = 0; i < 200000; ++i) {
+    std::string s(rng() % 40, 'x');
+    for (char& c : s) c = alphabet[rng() % (rng() % 4 == 0 ? 5 : 1 + rng() % 5)];
+    // Every alignment of the same text.
+    std::string padded = "abc" + s;
+    const std::string_view view = std::string_view(padded).substr(rng() % 4);
+    ASSERT_EQ(HasEmptyToken(view), plain(view)) << "[" << view << "]";
   }
 }
 
