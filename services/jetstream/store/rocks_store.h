@@ -174,8 +174,7 @@ class RocksStreamStore final : public StreamStore {
   TailCache tail_;
   HeadCache head_;
 
-  // Scratch buffers for key/value building on the append path.
-  std::string key_buf_;
+  // Scratch buffer for the message encoding on the append path.
   std::string value_buf_;
 };
 

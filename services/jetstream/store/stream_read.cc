@@ -12,7 +12,6 @@
 namespace meridian::jetstream {
 namespace {
 
-
 constexpr StreamSeq kNoSeq = std::numeric_limits<StreamSeq>::max();
 // LoadNext: up to this many partially consumed subjects are searched with
 // index seeks; beyond, messages are scanned from `start`.
