@@ -33,20 +33,24 @@ void LocalMatchCache::ClearPrefixes() {
 }
 
 const MatchResult* LocalMatchCache::ByPrefix(std::string_view subject) {
+  // Either kind of entry that applies gives the exact answer; the short
+  // prefixes first ($JS.ACK acks would otherwise hash all but their last
+  // token for the inboxes' entries before finding "$JS.ACK").
+  if (prefix_tokens_ != 0) {
+    uint64_t tokens = 0;
+    for (size_t dot = subject.find('.'); dot != std::string_view::npos && tokens < 64;
+         dot = subject.find('.', dot + 1)) {
+      if ((prefix_tokens_ >> tokens++ & 1) == 0) continue;
+      auto it = by_prefix_.find(subject.substr(0, dot));
+      if (it != by_prefix_.end()) return HasEmptyToken(subject) ? nullptr : it->second.get();
+    }
+  }
   if (!by_last_prefix_.empty()) {
     const size_t dot = subject.rfind('.');
     if (dot != std::string_view::npos) {
       auto it = by_last_prefix_.find(subject.substr(0, dot));
       if (it != by_last_prefix_.end() && !HasEmptyToken(subject)) return it->second.get();
     }
-  }
-  if (prefix_tokens_ == 0) return nullptr;
-  uint64_t tokens = 0;
-  for (size_t dot = subject.find('.'); dot != std::string_view::npos && tokens < 64;
-       dot = subject.find('.', dot + 1)) {
-    if ((prefix_tokens_ >> tokens++ & 1) == 0) continue;
-    auto it = by_prefix_.find(subject.substr(0, dot));
-    if (it != by_prefix_.end()) return HasEmptyToken(subject) ? nullptr : it->second.get();
   }
   return nullptr;
 }

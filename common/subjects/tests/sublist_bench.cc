@@ -119,8 +119,17 @@ void BM_LocalCacheUniqueSubjects(benchmark::State& state) {
   Subscription acks;
   acks.subject = "$JS.ACK.>";
   acks.sid = "acks";
-  if (state.range(0) == 1 && sl.Insert(&acks) != SublistError::kOk) std::abort();
+  if (state.range(0) >= 1 && sl.Insert(&acks) != SublistError::kOk) std::abort();
+  // Arg 2: a reply inbox answered by its last-token prefix as well (as on a
+  // frontend delivering pulled messages while their acks come in).
+  Subscription inbox;
+  inbox.subject = "_INBOX.abc.*";
+  inbox.sid = "inbox";
+  if (state.range(0) == 2 && sl.Insert(&inbox) != SublistError::kOk) std::abort();
   LocalMatchCache l1(&sl);
+  if (state.range(0) == 2) {
+    for (int n = 0; n < 3; ++n) l1.Match("_INBOX.abc." + std::to_string(n));
+  }
   // Built up front: 64k distinct subjects, cycled (far apart for admission).
   std::vector<std::string> subjects;
   for (uint64_t seq = 1; seq <= 65536; ++seq) {
@@ -135,7 +144,7 @@ void BM_LocalCacheUniqueSubjects(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_LocalCacheUniqueSubjects)->Arg(0)->Arg(1);
+BENCHMARK(BM_LocalCacheUniqueSubjects)->Arg(0)->Arg(1)->Arg(2);
 
 void BM_InsertRemove(benchmark::State& state) {
   Sublist sl;
