@@ -408,11 +408,14 @@ void Stream::Republish(const StoredMessage& m, StreamSeq subject_last) {
 void Stream::EnforceLimits(std::string_view subject) {
   bool removed = false;
   if (config_.max_msgs_per_subject > 0) {
+    const auto max = static_cast<uint64_t>(config_.max_msgs_per_subject);
     auto trim = [&](std::string_view subj) {
       SubjectState ss = store_->Subject(subj);
-      while (ss.msgs > static_cast<uint64_t>(config_.max_msgs_per_subject)) {
-        (void)store_->Remove(ss.first_seq);
-        removed = true;
+      // Usually one over (a KV put): no second lookup after removing it.
+      while (ss.msgs > max) {
+        const bool removed_one = store_->Remove(ss.first_seq).ok();
+        removed |= removed_one;
+        if (removed_one && ss.msgs - 1 <= max) break;
         ss = store_->Subject(subj);
       }
     };

@@ -227,9 +227,12 @@ absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view sub
   // The committed index plus runs_ is the whole index (subject_runs.h).
   // Whether the subject keeps no message written before this commit (its
   // emptied run may lend its key to the subject's new run).
+  // One lookup of the subject for both uses (nothing below adds or erases
+  // subjects before the update).
+  auto it = subjects_.find(subject);
   bool last_committed = false;
-  if (auto info = subjects_.find(subject); info != subjects_.end()) {
-    const SubjectInfo& i = info->second;
+  if (it != subjects_.end()) {
+    const SubjectInfo& i = it->second;
     last_committed = i.msgs == 1 ||
                      (i.msgs == 2 && !i.last_stale && i.last != seq && runs_.IsPending(i.last));
   }
@@ -244,7 +247,6 @@ absl::Status RocksStreamStore::RemoveLocated(StreamSeq seq, std::string_view sub
   --msgs_;
   bytes_ -= size;
   store_->AddBytes(-static_cast<int64_t>(size));
-  auto it = subjects_.find(subject);
   if (it != subjects_.end()) {
     SubjectInfo& info = it->second;
     if (--info.msgs == 0) {
