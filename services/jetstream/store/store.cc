@@ -74,9 +74,7 @@ rocksdb::Options MakeOptions(const StoreOptions& opts, rocksdb::Env* env,
   o.create_if_missing = true;
   if (env != nullptr) o.env = env;
   o.max_background_jobs = 2;
-  // Small memtables: an insert into a skiplist of fewer entries misses the
-  // cache less (README.md, "Tuning": ~6-10 % less engine CPU than 64 MB).
-  o.write_buffer_size = 16ull << 20;
+  o.write_buffer_size = 64ull << 20;
   o.max_write_buffer_number = 3;
   o.target_file_size_base = 64ull << 20;
   o.max_bytes_for_level_base = 256ull << 20;
