@@ -25,7 +25,22 @@ bool BlockOf(uint64_t id, std::string_view key, StreamSeq* first) {
 
 }  // namespace
 
-MsgBlocks::MsgBlocks(RocksStore* store, uint64_t stream_id) : store_(store), id_(stream_id) {}
+void BlockWriter::Add(StreamSeq seq, std::string_view msg, rocksdb::WriteBatch* batch) {
+  if (block_.size() >= MsgBlocks::kMaxBlockBytes) Finish(batch);
+  if (block_.empty()) first_ = prev_ = seq;
+  keys::AppendBlockEntry(prev_, seq, msg, &block_);
+  prev_ = seq;
+}
+
+void BlockWriter::Finish(rocksdb::WriteBatch* batch) {
+  if (block_.empty()) return;
+  keys::BlockKey(id_, first_, &key_);
+  batch->Put(AsSlice(key_), AsSlice(block_));
+  block_.clear();
+}
+
+MsgBlocks::MsgBlocks(RocksStore* store, uint64_t stream_id)
+    : store_(store), id_(stream_id), pending_(stream_id) {}
 MsgBlocks::~MsgBlocks() {
   if (get_it_ != nullptr) store_->ForgetHolder(this);
 }
@@ -77,9 +92,8 @@ void MsgBlocks::MaybeCandidate(uint64_t range, const keys::RangeRecord& r, Strea
 
 absl::Status MsgBlocks::Add(StreamSeq seq, std::string_view msg) {
   const uint64_t range = keys::RangeOf(seq);
-  if (!pending_.empty() &&
-      (keys::RangeOf(pending_first_) != range || pending_.size() >= kMaxBlockBytes)) {
-    FlushPending();
+  if (!pending_.empty() && keys::RangeOf(pending_.first()) != range) {
+    pending_.Finish(store_->batch());
   }
   if (range != newest_range_) {
     // The range before is complete now.
@@ -92,12 +106,7 @@ absl::Status MsgBlocks::Add(StreamSeq seq, std::string_view msg) {
   if (!cached.ok()) return cached.status();
   ++(*cached)->record.covered;
   (*cached)->dirty = true;
-  if (pending_.empty()) {
-    pending_first_ = seq;
-    pending_last_ = seq;
-  }
-  keys::AppendBlockEntry(pending_last_, seq, msg, &pending_);
-  pending_last_ = seq;
+  pending_.Add(seq, msg, store_->batch());
   return absl::OkStatus();
 }
 
@@ -163,22 +172,15 @@ void MsgBlocks::Clear() {
   rocksdb::WriteBatch* batch = store_->batch();
   batch->DeleteRange(keys::TagPrefix(id_, keys::kBlockTag), keys::TagLimit(id_, keys::kBlockTag));
   batch->DeleteRange(keys::TagPrefix(id_, keys::kRangeTag), keys::TagLimit(id_, keys::kRangeTag));
-  pending_.clear();
+  pending_.Clear();
   ranges_.clear();
   candidates_.clear();
   newest_range_ = ~uint64_t{0};
   void_below_ = ~uint64_t{0};
 }
 
-void MsgBlocks::FlushPending() {
-  if (pending_.empty()) return;
-  keys::BlockKey(id_, pending_first_, &key_buf_);
-  store_->batch()->Put(AsSlice(key_buf_), AsSlice(pending_));
-  pending_.clear();
-}
-
 void MsgBlocks::WriteTo(rocksdb::WriteBatch* batch) {
-  FlushPending();
+  pending_.Finish(batch);
   for (auto& [range, cached] : ranges_) {
     if (!cached.dirty) continue;
     keys::RangeKey(id_, range, &key_buf_);
@@ -191,66 +193,41 @@ void MsgBlocks::WriteTo(rocksdb::WriteBatch* batch) {
 
 absl::Status MsgBlocks::Compact(rocksdb::WriteBatch* batch) {
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator();
-  std::vector<std::pair<StreamSeq, std::string_view>> live;
-  std::vector<std::string> doomed_keys;
-  std::string block;
+  BlockWriter rewritten(id_);
   for (uint64_t range : candidates_) {
     absl::StatusOr<Cached*> cached = Find(range, /*create=*/false);
     if (!cached.ok()) return cached.status();
     if (*cached == nullptr) continue;
     keys::RangeRecord& r = (*cached)->record;
     if (r.removed == 0 || r.removed * 2 < r.covered) continue;
-    live.clear();
-    doomed_keys.clear();
+    // Each old block is deleted before any new block is put: a new block
+    // may take an old key (its first message was live), and starts at or
+    // after the block it came from.
+    uint64_t live = 0;
     keys::BlockKey(id_, keys::RangeFirst(range), &key_buf_);
-    // The live messages, copied out (the iterator moves on).
-    std::string kept;
-    std::vector<std::pair<StreamSeq, std::pair<size_t, size_t>>> spans;
     for (it->Seek(AsSlice(key_buf_)); it->Valid(); it->Next()) {
       StreamSeq first = 0;
       if (!BlockOf(id_, AsView(it->key()), &first) || first > keys::RangeLast(range)) break;
-      doomed_keys.emplace_back(AsView(it->key()));
+      batch->Delete(it->key());
       keys::BlockReader reader(first, AsView(it->value()));
       StreamSeq seq = 0;
       std::string_view msg;
       while (reader.Next(&seq, &msg)) {
         if (IsSet(r, range, seq)) continue;
-        spans.emplace_back(seq, std::make_pair(kept.size(), msg.size()));
-        kept.append(msg);
+        rewritten.Add(seq, msg, batch);
+        ++live;
       }
       if (!reader.ok()) return BadBlock(first);
     }
     if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-    for (const std::string& key : doomed_keys) batch->Delete(AsSlice(key));
-    // The live messages as new blocks (deletes first: a new block may reuse
-    // an old key).
-    block.clear();
-    StreamSeq block_first = 0;
-    StreamSeq prev = 0;
-    auto flush = [&] {
-      if (block.empty()) return;
-      keys::BlockKey(id_, block_first, &key_buf_);
-      batch->Put(AsSlice(key_buf_), AsSlice(block));
-      block.clear();
-    };
-    for (const auto& [seq, span] : spans) {
-      if (!block.empty() && block.size() >= kMaxBlockBytes) flush();
-      if (block.empty()) {
-        block_first = seq;
-        prev = seq;
-      }
-      keys::AppendBlockEntry(prev, seq, std::string_view(kept).substr(span.first, span.second),
-                             &block);
-      prev = seq;
-    }
-    flush();
+    rewritten.Finish(batch);
     keys::RangeKey(id_, range, &key_buf_);
-    if (spans.empty()) {
+    if (live == 0) {
       batch->Delete(AsSlice(key_buf_));
       ranges_.erase(range);
     } else {
       r = keys::RangeRecord{};
-      r.covered = spans.size();
+      r.covered = live;
       keys::EncodeRange(r, &value_buf_);
       batch->Put(AsSlice(key_buf_), AsSlice(value_buf_));
       (*cached)->dirty = false;
@@ -358,11 +335,15 @@ absl::Status MsgBlocks::Cursor::SkipRemoved(bool forward) {
   }
 }
 
+absl::StatusOr<bool> MsgBlocks::Cursor::SeekBlockAtOrBefore(StreamSeq seq) {
+  keys::BlockKey(blocks_->id_, seq, &blocks_->key_buf_);
+  it_->SeekForPrev(AsSlice(blocks_->key_buf_));
+  return LoadBlock();
+}
+
 absl::Status MsgBlocks::Cursor::Seek(StreamSeq from) {
   valid_ = false;
-  keys::BlockKey(blocks_->id_, from, &blocks_->key_buf_);
-  it_->SeekForPrev(AsSlice(blocks_->key_buf_));
-  absl::StatusOr<bool> loaded = LoadBlock();
+  absl::StatusOr<bool> loaded = SeekBlockAtOrBefore(from);
   if (!loaded.ok()) return loaded.status();
   if (!*loaded) {
     it_->Seek(AsSlice(blocks_->key_buf_));
@@ -378,9 +359,7 @@ absl::Status MsgBlocks::Cursor::Seek(StreamSeq from) {
 
 absl::Status MsgBlocks::Cursor::SeekForPrev(StreamSeq at) {
   valid_ = false;
-  keys::BlockKey(blocks_->id_, at, &blocks_->key_buf_);
-  it_->SeekForPrev(AsSlice(blocks_->key_buf_));
-  absl::StatusOr<bool> loaded = LoadBlock();
+  absl::StatusOr<bool> loaded = SeekBlockAtOrBefore(at);
   if (!loaded.ok()) return loaded.status();
   if (!*loaded) return absl::OkStatus();
   // Entries <= at: the block's first is, so at least one.
@@ -418,20 +397,13 @@ absl::Status ConvertMessageKeys(RocksStore* store, uint64_t id) {
   const std::string prefix = keys::TagPrefix(id, keys::kMsgTag);
   std::unique_ptr<rocksdb::Iterator> it = store->NewIterator();
   rocksdb::WriteBatch batch;
-  std::string block;
+  BlockWriter blocks(id);
   std::string key;
   std::string value;
-  StreamSeq block_first = 0;
-  StreamSeq prev = 0;
   uint64_t range = ~uint64_t{0};
   keys::RangeRecord record;
-  auto flush_block = [&] {
-    if (block.empty()) return;
-    keys::BlockKey(id, block_first, &key);
-    batch.Put(AsSlice(key), AsSlice(block));
-    block.clear();
-  };
-  auto flush_range = [&] {
+  auto finish_range = [&] {
+    blocks.Finish(&batch);
     if (record.covered == 0) return;
     keys::RangeKey(id, range, &key);
     keys::EncodeRange(record, &value);
@@ -443,28 +415,19 @@ absl::Status ConvertMessageKeys(RocksStore* store, uint64_t id) {
     if (!keys::ParseMsgKey(AsView(it->key()), &seq) || seq == 0) {
       return absl::DataLossError("message store: bad message key");
     }
-    if (keys::RangeOf(seq) != range || block.size() >= MsgBlocks::kMaxBlockBytes) {
-      flush_block();
-      if (keys::RangeOf(seq) != range) {
-        flush_range();
-        range = keys::RangeOf(seq);
-      }
-      if (batch.GetDataSize() >= kWriteBytes) {
-        if (absl::Status s = store->WriteNow(&batch); !s.ok()) return s;
-        batch.Clear();
-      }
+    if (keys::RangeOf(seq) != range) {
+      finish_range();
+      range = keys::RangeOf(seq);
     }
-    if (block.empty()) {
-      block_first = seq;
-      prev = seq;
-    }
-    keys::AppendBlockEntry(prev, seq, AsView(it->value()), &block);
-    prev = seq;
+    blocks.Add(seq, AsView(it->value()), &batch);
     ++record.covered;
+    if (batch.GetDataSize() >= kWriteBytes) {
+      if (absl::Status s = store->WriteNow(&batch); !s.ok()) return s;
+      batch.Clear();
+    }
   }
   if (!it->status().ok()) return absl::InternalError(it->status().ToString());
-  flush_block();
-  flush_range();
+  finish_range();
   // The bare tag prefix begins the range delete (store.cc, InsertHintPrefix).
   batch.DeleteRange(AsSlice(prefix), keys::TagLimit(id, keys::kMsgTag));
   return store->WriteNow(&batch);

@@ -35,6 +35,25 @@ namespace meridian::jetstream {
 
 class RocksStore;
 
+// Builds blocks of one range in seq order: a block goes into the batch once
+// it holds MsgBlocks::kMaxBlockBytes (before the next message) or at Finish.
+class BlockWriter {
+ public:
+  explicit BlockWriter(uint64_t stream_id) : id_(stream_id) {}
+  bool empty() const { return block_.empty(); }
+  StreamSeq first() const { return first_; }
+  void Add(StreamSeq seq, std::string_view msg, rocksdb::WriteBatch* batch);
+  void Finish(rocksdb::WriteBatch* batch);
+  void Clear() { block_.clear(); }
+
+ private:
+  const uint64_t id_;
+  std::string block_;
+  StreamSeq first_ = 0;
+  StreamSeq prev_ = 0;
+  std::string key_;
+};
+
 class MsgBlocks {
  public:
   // A pending block is written once it holds this many bytes.
@@ -89,6 +108,8 @@ class MsgBlocks {
     // Decodes the block the iterator is on; false when it is not one of
     // this stream's blocks.
     absl::StatusOr<bool> LoadBlock();
+    // Moves to the last block starting at or before `seq` and decodes it.
+    absl::StatusOr<bool> SeekBlockAtOrBefore(StreamSeq seq);
     absl::Status SkipRemoved(bool forward);
     absl::StatusOr<bool> Removed(StreamSeq seq);
 
@@ -110,16 +131,13 @@ class MsgBlocks {
   // The record of `range`: cached, read from disk, or (create) a new empty
   // one; nullptr when it has none.
   absl::StatusOr<Cached*> Find(uint64_t range, bool create);
-  void FlushPending();
   void Evict();
   static bool IsSet(const keys::RangeRecord& r, uint64_t range, StreamSeq seq);
   void MaybeCandidate(uint64_t range, const keys::RangeRecord& r, StreamSeq last);
 
   RocksStore* store_;
   const uint64_t id_;
-  std::string pending_;  // entries of the block being filled
-  StreamSeq pending_first_ = 0;
-  StreamSeq pending_last_ = 0;
+  BlockWriter pending_;  // the block being filled
   uint64_t newest_range_ = ~uint64_t{0};
   absl::node_hash_map<uint64_t, Cached> ranges_;
   absl::btree_set<uint64_t> candidates_;
