@@ -145,6 +145,33 @@ TEST_P(PushConsumerTest, EphemeralManualAck) {
   EXPECT_EQ(jerr, JSConsumerNotFoundErr);
 }
 
+// More than meridian-jetstream delivers for one consumer in one turn, with
+// no acks (nothing else that would bring the consumer back): all arrive.
+TEST_P(PushConsumerTest, AckNoneDeliversABacklogOfManyTurns) {
+  std::string name = Unique("S"), tok = Token();
+  ASSERT_NE(AddStream(name, {tok + ".>"}), nullptr);
+  constexpr int kCount = 10000;
+  std::string subj = tok + ".n";
+  ASSERT_NO_FATAL_FAILURE(PublishAsyncN(
+      kCount, [&](int) { return subj; }, [](int i) { return absl::StrCat(i); }));
+
+  Received r;
+  r.ack = false;
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Config.Durable = "none";
+  so.Config.AckPolicy = js_AckNone;
+  natsSubscription* raw = nullptr;
+  jsErrCode jerr = NoErr();
+  ASSERT_EQ(js_Subscribe(&raw, js(), subj.c_str(), &OnMsg, &r, nullptr, &so, &jerr), NATS_OK)
+      << jerr << " " << LastError();
+  SubPtr sub(raw);
+  ASSERT_TRUE(PollUntil([&] { return r.size() >= kCount; }, absl::Seconds(20))) << r.size();
+  std::vector<Received::Item> items = r.Snapshot();
+  ASSERT_EQ(items.size(), size_t{kCount});
+  for (size_t i = 0; i < items.size(); ++i) ASSERT_EQ(items[i].meta.stream_seq, i + 1);
+}
+
 TEST_P(PushConsumerTest, OrderedConsumerThousandInOrder) {
   std::string name = Unique("S"), tok = Token();
   ASSERT_NE(AddStream(name, {tok + ".>"}), nullptr);

@@ -271,7 +271,8 @@ bool Consumer::Run() {
     if (!engine->HasInterest(config_.deliver_subject, config_.deliver_group)) return true;
   }
   const bool acking = config_.ack_policy != api::AckPolicy::kNone;
-  for (int budget = kRunBudget; budget > 0; --budget) {
+  int budget = kRunBudget;
+  for (; budget > 0; --budget) {
     if (engine->backlogged()) return false;
     if (is_pull() && waiting_.empty()) break;
     if (!is_pull() && !fc_reply_.empty()) break;
@@ -337,6 +338,9 @@ bool Consumer::Run() {
       replay_last_wall_ = engine->now_ns();
     }
   }
+  // Out of budget (other consumers get their turn): more may be due, and
+  // nothing else would come back for it (a push consumer without acks).
+  if (budget == 0) return false;
   // no_wait requests that could not be filled end now.
   while (is_pull() && !waiting_.empty() && waiting_.front().no_wait) {
     Waiting& w = waiting_.front();

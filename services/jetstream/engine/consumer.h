@@ -77,7 +77,8 @@ class Consumer {
   void Pause(int64_t until_ns);
   bool paused() const;
 
-  // Delivers what it may; returns false when stopped by a full outbound.
+  // Delivers what it may; returns false when it must run again (stopped by
+  // a full outbound or by its budget per turn).
   bool Run();
   // The consumer goes away: waiting pull requests get 409 Consumer Deleted.
   void Shutdown();

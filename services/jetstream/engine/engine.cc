@@ -160,8 +160,10 @@ void Engine::Run() {
   while (!stop_.load()) {
     now_ns_ = absl::GetCurrentTimeNanos();
     int64_t wait_ns = std::min<int64_t>(timers_.next() - now_ns_, kMaxIdleNs);
-    // Retry a refused send / continue deliveries soon.
+    // Retry a refused send soon; continue deliveries at once unless the
+    // outbound is full.
     if (out_bytes_ > 0 || !kicked_.empty()) wait_ns = std::min<int64_t>(wait_ns, 1'000'000);
+    if (!kicked_.empty() && !backlogged()) wait_ns = 0;
     if (wait_ns > 0) {
       std::unique_lock<std::mutex> lock(wake_mu_);
       wake_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
