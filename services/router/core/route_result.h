@@ -21,6 +21,8 @@ class RouteResult {
   // next non-const call on this object or on the Router that filled it.
   absl::Span<const RouteTarget> targets() const { return targets_; }
   bool empty() const { return targets_.empty(); }
+  // Whether a queue group member was drawn (another message may go elsewhere).
+  bool drew_queue_members() const { return !choices_.empty(); }
   size_t size() const { return targets_.size(); }
   // The target for `peer`, or null (linear: for tests and small fanouts).
   const RouteTarget* Find(PeerId peer) const;

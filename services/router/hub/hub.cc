@@ -339,15 +339,30 @@ void Hub::RouteMessages(Link* from, const v1::Frame& frame) {
     pm.headers = m.headers();
     pm.payload = m.payload();
     pm.queue_choice = m.queue_choice();
-    RouteOne(from, pm, queues);
+    (void)RouteOne(from, pm, queues);
   }
   std::string_view in = frame.packed();
   PackedMessage pm;
   bool malformed = false;
+  // Records in a row to one subject without queue groups (a consumer's
+  // deliveries to its inbox, a publisher's messages to a stream) share one
+  // routing: nothing between them changes interest.
+  std::string_view last_account, last_subject;
+  bool last_reusable = false;
+  bool last_choice = false;
   while (NextPacked(&in, &pm, &malformed)) {
     queues.clear();
     pm.Queues(&queues);
-    RouteOne(from, pm, queues);
+    if (last_reusable && queues.empty() && pm.queue_choice == last_choice && pm.subject == last_subject &&
+        pm.account == last_account) {
+      ++stats_.messages_in;
+      SendRouted(from, pm);
+      continue;
+    }
+    last_reusable = RouteOne(from, pm, queues) && queues.empty();
+    last_account = pm.account;
+    last_subject = pm.subject;
+    last_choice = pm.queue_choice;
   }
   if (malformed) {
     MLOG_WARN("malformed packed messages from ", from->hello.peer_id(), "; ending its stream");
@@ -355,7 +370,7 @@ void Hub::RouteMessages(Link* from, const v1::Frame& frame) {
   }
 }
 
-void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues) {
+bool Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues) {
   ++stats_.messages_in;
   // From a router: it chose us for the groups it lists (serve those, no
   // other); from a local peer: the groups it already served.
@@ -366,7 +381,16 @@ void Hub::RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::str
   } else {
     request.served_queues = queues;
   }
-  if (router_.Route(request, &route_result_) != RouteError::kOk || route_result_.empty()) {
+  if (router_.Route(request, &route_result_) != RouteError::kOk) {
+    ++stats_.messages_unrouted;
+    return false;
+  }
+  SendRouted(from, m);
+  return !route_result_.drew_queue_members();
+}
+
+void Hub::SendRouted(Link* from, const PackedMessage& m) {
+  if (route_result_.empty()) {
     ++stats_.messages_unrouted;
     return;
   }

@@ -96,7 +96,12 @@ class Hub : public PeerHandler {
   void HandleFrame(Link* from, const v1::Frame& frame);
   void ApplyInterest(Link* from, const v1::Frame& frame);
   void RouteMessages(Link* from, const v1::Frame& frame);
-  void RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues);
+  // Routes `m` into route_result_ and sends it there; true when the outcome
+  // holds for any record of the same account and subject without queue
+  // groups until interest changes (no group was drawn).
+  bool RouteOne(Link* from, const PackedMessage& m, absl::Span<const std::string_view> queues);
+  // Sends `m` to route_result_'s targets (the routing of an earlier record).
+  void SendRouted(Link* from, const PackedMessage& m);
   void QueueDeltas();
   // Queues each touched link's pending content; true when one of them is
   // congested (slow, not stuck).

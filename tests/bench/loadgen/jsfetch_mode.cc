@@ -220,6 +220,7 @@ int RunJsFetch(const Options& o) {
 
   Puller puller(s, o, explicit_ack);
   st = puller.Subscribe(deadline);
+  Note("jsfetch: stream filled, consuming");  // profiling scripts start here
   const Clock::time_point t0 = Clock::now();
   if (st.ok()) st = puller.Run(deadline);
   Clock::time_point end = puller.last_message();

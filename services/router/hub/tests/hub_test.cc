@@ -170,6 +170,47 @@ TEST(HubTest, PushesOthersInterestAndRoutesMessages) {
   EXPECT_TRUE(WaitFor([&] { return b.View("foo.*|") == 0 && b.View("work|q") == 0; }));
 }
 
+TEST(HubTest, RecordsInARowShareTheirRoutingButNotQueueDraws) {
+  TestRouter r("r1");
+  r.hub->Start();
+  Peer pub(r.local->address(), "P", "");
+  Peer plain(r.local->address(), "A", "");
+  Peer q1(r.local->address(), "Q1", "");
+  Peer q2(r.local->address(), "Q2", "");
+  ASSERT_TRUE(WaitFor([&] { return pub.connected() && plain.connected() && q1.connected() && q2.connected(); }));
+  plain.Interest("s", "", 1);
+  q1.Interest("w", "g", 1);
+  q2.Interest("w", "g", 1);
+  ASSERT_TRUE(WaitFor([&] { return pub.View("s|") == 1 && pub.View("w|g") == 2; }));
+
+  // One frame: runs of records to one subject, to a queue group, to nobody.
+  Frame f;
+  auto add = [&f](const std::string& subject, const std::string& payload) {
+    PackedMessage m;
+    m.account = "$G";
+    m.subject = subject;
+    m.payload = payload;
+    AppendPacked(f.mutable_packed(), m, {});
+  };
+  std::vector<std::string> want_plain;
+  for (int i = 0; i < 100; ++i) add("w", std::to_string(i));
+  for (int i = 0; i < 50; ++i) {
+    add("s", std::to_string(i));
+    want_plain.push_back("s:" + std::to_string(i) + ":");
+    if (i % 10 == 9) add("nobody", "x");
+  }
+  add("w", "last");
+  ASSERT_TRUE(pub.Send(f));
+
+  ASSERT_TRUE(WaitFor([&] { return plain.Messages().size() == 50 && q1.Messages().size() + q2.Messages().size() == 101; }));
+  EXPECT_EQ(plain.Messages(), want_plain);
+  // Each record to the group is drawn on its own (all 101 at one member:
+  // a chance of 2^-100).
+  EXPECT_GT(q1.Messages().size(), 0u);
+  EXPECT_GT(q2.Messages().size(), 0u);
+  EXPECT_TRUE(WaitFor([&] { return r.hub->stats().messages_unrouted == 5; }));
+}
+
 TEST(HubTest, MalformedPackedMessagesEndOnlyThatStream) {
   TestRouter r("r1");
   r.hub->Start();
