@@ -315,7 +315,12 @@ bool Consumer::Run() {
       ++w.delivered;
       w.batch -= 1;
       if (w.max_bytes > 0) w.max_bytes -= static_cast<int64_t>(size);
-      if (w.batch <= 0 || (w.max_bytes_set && w.max_bytes <= 0)) waiting_.pop_front();
+      if (w.batch <= 0 || (w.max_bytes_set && w.max_bytes <= 0)) {
+        waiting_.pop_front();
+        // One request's batch per turn when another waits: it leaves
+        // before the next is read (engine README, "One turn").
+        if (!waiting_.empty()) return false;
+      }
     } else {
       DeliverTo(m, redelivery, config_.deliver_subject);
       if (config_.flow_control) {

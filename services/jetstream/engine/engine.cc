@@ -1,5 +1,7 @@
 #include "services/jetstream/engine/engine.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -163,7 +165,12 @@ void Engine::Run() {
     // Retry a refused send soon; continue deliveries at once unless the
     // outbound is full.
     if (out_bytes_ > 0 || !kicked_.empty()) wait_ns = std::min<int64_t>(wait_ns, 1'000'000);
-    if (!kicked_.empty() && !backlogged()) wait_ns = 0;
+    if (!kicked_.empty() && !backlogged()) {
+      // Deliveries left for the next turn: the router and the frontend
+      // (maybe on this CPU) move what this one sent first (README).
+      wait_ns = 0;
+      sched_yield();
+    }
     if (wait_ns > 0) {
       std::unique_lock<std::mutex> lock(wake_mu_);
       wake_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
