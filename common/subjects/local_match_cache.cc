@@ -84,8 +84,9 @@ const MatchResult* LocalMatchCache::Cached(std::string_view subject, size_t hash
   return it->second.get();
 }
 
-const MatchResult& LocalMatchCache::Match(std::string_view subject, size_t hash) {
+const MatchResult& LocalMatchCache::Match(std::string_view subject) {
   // One hash for this cache, the sublist's cache and both admissions.
+  const size_t hash = internal::StringHash{}(subject);
   if (const MatchResult* cached = Cached(subject, hash)) return *cached;
   ++misses_;
   // A subject seen again soon goes into the cache; a first sighting (most

@@ -36,10 +36,7 @@ class LocalMatchCache {
   // The subscriptions matching `subject`. The reference stays valid until
   // the next Quiesce() even if Match() is called again meanwhile (e.g. when
   // delivering a message publishes another one).
-  const MatchResult& Match(std::string_view subject) { return Match(subject, Hash(subject)); }
-  // The same with `hash` = Hash(subject), computed once for several caches.
-  const MatchResult& Match(std::string_view subject, size_t hash);
-  static size_t Hash(std::string_view subject) { return internal::StringHash{}(subject); }
+  const MatchResult& Match(std::string_view subject);
 
   // Releases results dropped since the last call. Call it once per loop
   // turn, at a point where no result from Match() is in use.

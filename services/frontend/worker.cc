@@ -149,8 +149,7 @@ size_t Worker::NextRandom(size_t n) {
 }
 
 size_t Worker::Publish(const Message& msg, bool* stall) {
-  const size_t hash = subjects::LocalMatchCache::Hash(msg.subject);  // both caches
-  const subjects::MatchResult& result = cache_.Match(msg.subject, hash);
+  const subjects::MatchResult& result = cache_.Match(msg.subject);
   size_t delivered = 0;
   for (subjects::Subscription* s : result.psubs) {
     auto* sub = static_cast<ClientSub*>(s);
@@ -173,7 +172,7 @@ size_t Worker::Publish(const Message& msg, bool* stall) {
       }
     }
   }
-  forwarded_last_ = link_ != nullptr && Forward(msg, hash, served_, stall);
+  forwarded_last_ = link_ != nullptr && Forward(msg, served_, stall);
   if (forwarded_last_) ++delivered;
   return delivered;
 }
@@ -202,10 +201,9 @@ size_t Worker::PublishDirectGet(const Message& msg, std::string_view stream, boo
   return Publish(msg, stall);
 }
 
-bool Worker::Forward(const Message& msg, size_t subject_hash, absl::Span<const std::string_view> served,
-                     bool* stall) {
+bool Worker::Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall) {
   if (!link_->HasRemoteInterest() || !link_->connected()) return false;
-  const subjects::MatchResult& remote = remote_cache_->Match(msg.subject, subject_hash);
+  const subjects::MatchResult& remote = remote_cache_->Match(msg.subject);
   bool wanted = !remote.psubs.empty();
   for (size_t g = 0; !wanted && g < remote.qsubs.size(); ++g) {
     const subjects::QueueGroupMatch& group = remote.qsubs[g];

@@ -122,9 +122,7 @@ class Worker {
   bool DeliverTo(ClientSub* sub, const Message& msg, bool* stall);
   // Offers `msg` to the router when someone elsewhere wants it; `served` are
   // the groups a local member got. True when forwarded.
-  // `subject_hash`: LocalMatchCache::Hash(msg.subject).
-  bool Forward(const Message& msg, size_t subject_hash, absl::Span<const std::string_view> served,
-               bool* stall);
+  bool Forward(const Message& msg, absl::Span<const std::string_view> served, bool* stall);
   // A message from the router: every subscriber matching `route_subject`
   // (all plain ones, one member of each group in `queues`, no other group)
   // gets `msg`, whose subject may differ (see RouterLink::DeliverFn).
