@@ -71,31 +71,31 @@ void LocalMatchCache::RememberPrefix(std::string_view subject, const MatchScope&
   prefix_tokens_ |= uint64_t{1} << (tokens - 1);
 }
 
-const MatchResult* LocalMatchCache::Cached(std::string_view subject, size_t hash) {
+void LocalMatchCache::CheckGeneration() {
   const uint64_t generation = sublist_->generation();
-  if (generation != generation_) {
-    Clear();
-    generation_ = generation;
-    return nullptr;
-  }
-  auto it = entries_.find(subject, hash);
-  if (it == entries_.end()) return nullptr;
-  ++hits_;
-  return it->second.get();
+  if (generation == generation_) return;
+  Clear();
+  generation_ = generation;
 }
 
 const MatchResult& LocalMatchCache::Match(std::string_view subject) {
-  // One hash for this cache, the sublist's cache and both admissions.
-  const size_t hash = internal::StringHash{}(subject);
-  if (const MatchResult* cached = Cached(subject, hash)) return *cached;
-  ++misses_;
-  // A subject seen again soon goes into the cache; a first sighting (most
-  // likely a unique subject) may be answered by its prefix.
-  if (admission_.AdmitHash(hash)) return MissAdmitted(subject, hash);
+  CheckGeneration();
+  // A prefix answer first: a unique subject (an ack, a reply inbox) then
+  // costs neither its own hash nor a look in the subject map and admission.
   if (const MatchResult* shared = ByPrefix(subject)) {
     ++prefix_hits_;
     return *shared;
   }
+  // One hash for this cache, the sublist's cache and both admissions.
+  const size_t hash = internal::StringHash{}(subject);
+  if (auto it = entries_.find(subject, hash); it != entries_.end()) {
+    ++hits_;
+    return *it->second;
+  }
+  ++misses_;
+  // A subject seen again soon goes into the cache; a first sighting (most
+  // likely a unique subject) is matched and dropped.
+  if (admission_.AdmitHash(hash)) return MissAdmitted(subject, hash);
   uint64_t generation = generation_;
   MatchScope scope;
   MatchResultPtr result = sublist_->MatchHashed(subject, hash, &generation, &scope);

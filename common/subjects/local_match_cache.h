@@ -8,7 +8,8 @@
 // A miss whose answer depends only on a prefix (Sublist's MatchScope:
 // `_INBOX.<id>.<n>` under `_INBOX.<id>.*`, `$JS.ACK.<stream>...` under
 // `$JS.ACK.>`) also stores it under that prefix, so the next unique subject
-// of the same shape costs a lookup, not a trie walk.
+// of the same shape costs a lookup, not a trie walk. Prefix answers are tried
+// first: they are exact, and a unique subject then costs no hash of its own.
 //
 // Threading: not thread-safe; one per loop (per account sublist).
 #ifndef MERIDIAN_COMMON_SUBJECTS_LOCAL_MATCH_CACHE_H_
@@ -46,15 +47,16 @@ class LocalMatchCache {
   void Clear();
 
   size_t size() const { return entries_.size(); }
+  // Answers from a prefix entry, from a subject's own entry, and from the
+  // sublist (every Match counts in exactly one).
   uint64_t prefix_hits() const { return prefix_hits_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
  private:
   void Retire(internal::StringMap<MatchResultPtr>::iterator it);
-  // The cached result of `subject` (hashed `hash`), or null; empties the
-  // cache first when the sublist changed.
-  const MatchResult* Cached(std::string_view subject, size_t hash);
+  // Empties the cache when the sublist changed since it was filled.
+  void CheckGeneration();
   // A miss that admission let in: match, store and return it.
   const MatchResult& MissAdmitted(std::string_view subject, size_t hash);
   // A result stored under a prefix of `subject` that holds for it, or null.

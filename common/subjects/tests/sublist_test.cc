@@ -363,17 +363,26 @@ TEST(LocalMatchCacheTest, HitsAndInvalidation) {
   Subscription* a = subs.Make("a.*");
   ASSERT_EQ(sl.Insert(a), SublistError::kOk);
   LocalMatchCache l1(&sl);
-  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));  // miss, not cached
-  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));  // miss, cached
+  // The answer for a.b depends only on "a" and one more token: kept under
+  // that prefix at the first miss, answered from it after.
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));
-  EXPECT_EQ(l1.hits(), 1u);
-  EXPECT_EQ(l1.misses(), 2u);
+  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a}));
+  EXPECT_EQ(Plain(l1.Match("a.c")), (std::set<Subscription*>{a}));
+  EXPECT_EQ(l1.misses(), 1u);
+  EXPECT_EQ(l1.prefix_hits(), 2u);
+  EXPECT_EQ(l1.size(), 0u);
+  // Now a.b has an answer of its own: the change empties the prefix entries
+  // too; a.b, seen before, is cached at this miss and hit after.
   Subscription* b = subs.Make("a.b");
   ASSERT_EQ(sl.Insert(b), SublistError::kOk);
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a, b}));
-  EXPECT_EQ(l1.misses(), 3u);
+  EXPECT_EQ(l1.misses(), 2u);
+  EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{a, b}));
+  EXPECT_EQ(l1.hits(), 1u);
+  EXPECT_EQ(l1.prefix_hits(), 2u);
   ASSERT_EQ(sl.Remove(a), SublistError::kOk);
   EXPECT_EQ(Plain(l1.Match("a.b")), (std::set<Subscription*>{b}));
+  EXPECT_EQ(l1.misses(), 3u);
   EXPECT_EQ(l1.size(), 1u);
 }
 
@@ -390,18 +399,23 @@ TEST(SublistTest, UniqueSubjectsNeverEnterTheCache) {
   }
   EXPECT_EQ(sl.CacheCount(), 0u);
   EXPECT_EQ(l1.size(), 0u);
-  EXPECT_EQ(l1.misses(), 5000u);
+  // The first answered by the sublist, the others by its prefix "_INBOX".
+  EXPECT_EQ(l1.misses(), 1u);
+  EXPECT_EQ(l1.prefix_hits(), 4999u);
   l1.Quiesce();
   // A subject seen again soon is cached from its second miss on, in both.
   sl.Match("_INBOX.again");
   EXPECT_EQ(sl.CacheCount(), 0u);
   sl.Match("_INBOX.again");
   EXPECT_EQ(sl.CacheCount(), 1u);
-  l1.Match("_INBOX.again.l1");
-  l1.Match("_INBOX.again.l1");
+  // In the loop's cache, a subject with an answer of its own.
+  Subscription* exact = subs.Make("again.exact");
+  ASSERT_EQ(sl.Insert(exact), SublistError::kOk);
+  l1.Match("again.exact");
+  l1.Match("again.exact");
   EXPECT_EQ(l1.size(), 1u);
   EXPECT_EQ(l1.hits(), 0u);
-  l1.Match("_INBOX.again.l1");
+  EXPECT_EQ(Plain(l1.Match("again.exact")), (std::set<Subscription*>{exact}));
   EXPECT_EQ(l1.hits(), 1u);
 }
 
