@@ -88,11 +88,7 @@ absl::Status Engine::LoadStreams(Store* store) {
 }
 
 void Engine::Start() {
-  link_ = std::make_unique<PeerLink>(options_.link, [this] {
-    std::lock_guard<std::mutex> lock(wake_mu_);
-    woken_ = true;
-    wake_cv_.notify_one();
-  });
+  link_ = std::make_unique<PeerLink>(options_.link, [this] { waiter_.Wake(); }, &waiter_);
   link_->Start();
   ScheduleSync();
   thread_ = std::thread([this] { Run(); });
@@ -112,14 +108,17 @@ void Engine::ScheduleSync() {
 }
 
 void Engine::Post(std::function<void(Engine*)> task) {
+  bool queued = false;
   {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    std::lock_guard<std::mutex> lock(posted_mu_);
     if (accepting_posts_) {
       posted_.push_back(std::move(task));
-      woken_ = true;
-      wake_cv_.notify_one();
-      return;
+      queued = true;
     }
+  }
+  if (queued) {
+    waiter_.Wake();
+    return;
   }
   task(nullptr);
 }
@@ -127,7 +126,7 @@ void Engine::Post(std::function<void(Engine*)> task) {
 void Engine::RunPosted() {
   std::vector<std::function<void(Engine*)>> tasks;
   {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    std::lock_guard<std::mutex> lock(posted_mu_);
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task(this);
@@ -136,17 +135,13 @@ void Engine::RunPosted() {
 void Engine::Stop() {
   if (stop_.exchange(true)) return;
   std::vector<std::function<void(Engine*)>> unrun;
-  {
-    std::lock_guard<std::mutex> lock(wake_mu_);
-    woken_ = true;
-    wake_cv_.notify_one();
-  }
+  waiter_.Wake();
   if (thread_.joinable()) thread_.join();
   // Batched consumer state not written yet goes with the last commit.
   for (auto& [name, stream] : streams_) stream->PersistConsumers(/*all_dirty=*/true);
   if (memory_store_) (void)memory_store_->Commit();
   {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    std::lock_guard<std::mutex> lock(posted_mu_);
     accepting_posts_ = false;
     unrun.swap(posted_);
   }
@@ -159,26 +154,29 @@ void Engine::Stop() {
 }
 
 void Engine::Run() {
+  waiter_.BindToThisThread();
+  bool link_busy = true;  // the stream is starting
   while (!stop_.load()) {
     now_ns_ = absl::GetCurrentTimeNanos();
     int64_t wait_ns = std::min<int64_t>(timers_.next() - now_ns_, kMaxIdleNs);
-    // Retry a refused send soon; continue deliveries at once unless the
-    // outbound is full.
+    // Retry a refused send soon.
     if (out_bytes_ > 0 || !kicked_.empty()) wait_ns = std::min<int64_t>(wait_ns, 1'000'000);
+    // gRPC finishes some of a busy stream's work on its own threads without
+    // telling anyone (AttachClient::Drive): look again soon, and now and
+    // then when idle.
+    wait_ns = std::min(wait_ns, link_busy ? kBusyDriveNs : kIdleDriveNs);
     if (!kicked_.empty() && !backlogged()) {
       // Deliveries left for the next turn: the router and the frontend
       // (maybe on this CPU) move what this one sent first (README).
       wait_ns = 0;
       sched_yield();
     }
-    if (wait_ns > 0) {
-      std::unique_lock<std::mutex> lock(wake_mu_);
-      wake_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
-                        [this] { return woken_ || stop_.load(); });
-      woken_ = false;
-    }
+    const EngineWaiter::Ready ready = waiter_.Wait(wait_ns);
     if (stop_.load()) break;
+    (void)link_->Drive(ready.writable_only);
     Turn();
+    // What the turn queued starts on its way now.
+    link_busy = link_->Drive(false);
   }
 }
 

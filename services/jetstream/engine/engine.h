@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/subjects/sublist.h"
+#include "services/jetstream/engine/engine_waiter.h"
 #include "services/jetstream/engine/peer_link.h"
 #include "services/jetstream/engine/timers.h"
 #include "services/jetstream/store/store.h"
@@ -137,6 +138,9 @@ class Engine : private PeerVisitor {
   // One Frame carries at most about this much, so the router's flow control
   // (it pauses a peer between frames) can act on big deliveries.
   static constexpr size_t kChunkBytes = 256 << 10;
+  // The router link is driven at least this often while busy / idle.
+  static constexpr int64_t kBusyDriveNs = 1'000'000;
+  static constexpr int64_t kIdleDriveNs = 10'000'000;
 
   EngineOptions options_;
   std::unique_ptr<Store> file_store_;
@@ -145,11 +149,10 @@ class Engine : private PeerVisitor {
   std::unique_ptr<ApiHandler> api_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  bool woken_ = false;
-  std::vector<std::function<void(Engine*)>> posted_;  // under wake_mu_
-  bool accepting_posts_ = true;                       // under wake_mu_
+  EngineWaiter waiter_;
+  std::mutex posted_mu_;
+  std::vector<std::function<void(Engine*)>> posted_;  // under posted_mu_
+  bool accepting_posts_ = true;                       // under posted_mu_
   std::mutex attached_mu_;
   std::condition_variable attached_cv_;
   bool attached_ = false;  // under attached_mu_: interest sent once

@@ -17,8 +17,8 @@ struct PeerLink::Inbox {
   std::vector<std::unique_ptr<Frame>> spare ABSL_GUARDED_BY(mu);
 };
 
-PeerLink::PeerLink(PeerLinkOptions options, std::function<void()> wake)
-    : options_(std::move(options)), wake_(std::move(wake)), inbox_(std::make_unique<Inbox>()) {}
+PeerLink::PeerLink(PeerLinkOptions options, std::function<void()> wake, router::AttachDriver* driver)
+    : options_(std::move(options)), wake_(std::move(wake)), driver_(driver), inbox_(std::make_unique<Inbox>()) {}
 
 PeerLink::~PeerLink() { Stop(); }
 
@@ -31,6 +31,7 @@ void PeerLink::Start() {
   o.hello.set_kind(router::v1::PEER_KIND_JETSTREAM);
   o.hello.set_protocol_version(1);
   o.limits.max_bytes = 32 << 20;
+  o.driver = driver_;
   o.on_connected = [this](bool, const router::v1::Hello&) {
     {
       std::lock_guard<std::mutex> lock(inbox_->mu);
@@ -65,6 +66,8 @@ void PeerLink::Start() {
 void PeerLink::Stop() {
   if (client_) client_->Stop();
 }
+
+bool PeerLink::Drive(bool writable) { return client_->Drive(writable); }
 
 bool PeerLink::HasPending() const {
   std::lock_guard<std::mutex> lock(inbox_->mu);

@@ -2,10 +2,10 @@
 // failover targets) carrying the service's interest out and messages both
 // ways. No protobuf or gRPC in this header.
 //
-// Threads: Frames arrive on the AttachClient's transport thread and are
-// queued here; the engine thread takes them with Drain and sends with the
-// Send* calls. `wake` (any thread) tells the engine there is something to
-// drain.
+// Threads: the engine thread runs the link (AttachClient's driven mode:
+// Drive, with the engine's EngineWaiter as the driver); Frames read there
+// are queued here, taken with Drain and sent with the Send* calls, all on
+// the engine thread. `wake` tells the engine there is something to drain.
 #pragma once
 
 #include <functional>
@@ -20,6 +20,7 @@
 
 namespace meridian::router {
 class AttachClient;
+class AttachDriver;
 }  // namespace meridian::router
 
 namespace meridian::jetstream {
@@ -44,10 +45,16 @@ class PeerVisitor {
 
 class PeerLink {
  public:
-  PeerLink(PeerLinkOptions options, std::function<void()> wake);
+  // `driver` (the engine thread's waiter) outlives the link.
+  PeerLink(PeerLinkOptions options, std::function<void()> wake, router::AttachDriver* driver);
   ~PeerLink();
   void Start();
   void Stop();
+
+  // Engine thread: reads and writes what is ready (AttachClient::Drive;
+  // `writable`: the socket is writable and nothing to read). True while the
+  // stream is busy: drive again within a millisecond even without an event.
+  bool Drive(bool writable);
 
   // Engine thread. True when Frames were waiting.
   bool Drain(PeerVisitor& visitor);
@@ -69,6 +76,7 @@ class PeerLink {
   struct Inbox;
   PeerLinkOptions options_;
   std::function<void()> wake_;
+  router::AttachDriver* const driver_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<router::AttachClient> client_;
 };
