@@ -354,6 +354,69 @@ TEST_P(DurabilityTest, KillNineMidPublishKeepsAcknowledgedMessages) {
   }
 }
 
+// Meridian's router dies (kill -9) while a consumer is half way: the launcher
+// restarts it, the frontend and meridian-jetstream attach again by
+// themselves, the client stays connected, and JetStream goes on with every
+// message and the consumer's position.
+TEST_P(DurabilityTest, RouterKilledComesBackWithStreamAndConsumer) {
+  if (!meridian()) GTEST_SKIP() << "nats-server is one process: no router to kill";
+  JsServer* srv = OwnServer();
+  ASSERT_NE(srv, nullptr);
+  ASSERT_TRUE(Connect(srv->url()));
+  const std::string stream = "RR";
+  ASSERT_NE(AddStream(stream, {"rr.>"}), nullptr);
+  for (int i = 1; i <= 100; ++i) ASSERT_EQ(Publish("rr.before", absl::StrCat(i)), uint64_t(i));
+  ASSERT_NE(AddDurable(stream, "rc"), nullptr);
+  SubPtr sub = BindPull(stream, "rc");
+  ASSERT_NE(sub, nullptr);
+  std::vector<MsgPtr> first = Fetch(sub.get(), 40, 5000);
+  ASSERT_EQ(first.size(), 40u);
+  for (MsgPtr& m : first) ASSERT_EQ(natsMsg_AckSync(m.get(), nullptr, nullptr), NATS_OK);
+
+  pid_t router = -1;
+  for (pid_t pid : ProcessDescendants(srv->pid())) {
+    if (ReadFile(absl::StrCat("/proc/", pid, "/comm")) == "meridian-router\n") router = pid;
+  }
+  ASSERT_GT(router, 0) << "no meridian-router under " << srv->pid();
+  ExpectDaemonExit("meridian-router");
+  ASSERT_EQ(::kill(router, SIGKILL), 0);
+
+  // Publishes fail until the router is back and both have attached again.
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = 500;
+  bool back = PollUntil(
+      [&] {
+        jsPubAck* pa = nullptr;
+        natsStatus s = js_Publish(&pa, js(), "rr.after", "after", 5, &po, nullptr);
+        if (s != NATS_OK) return false;
+        const uint64_t seq = pa->Sequence;
+        jsPubAck_Destroy(pa);
+        return seq == 101;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(back) << "no PubAck 101 after the router restart\n" << srv->Log();
+
+  StreamInfoPtr si = StreamInfo(stream);
+  ASSERT_NE(si, nullptr);
+  EXPECT_EQ(si->State.Msgs, 101u);
+  // The consumer goes on from 41, with the message published after.
+  std::vector<MsgPtr> rest;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        for (MsgPtr& m : Fetch(sub.get(), 61 - static_cast<int>(rest.size()), 1000)) rest.push_back(std::move(m));
+        return rest.size() >= 61;
+      },
+      absl::Seconds(30)))
+      << rest.size();
+  for (size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(MetaOf(rest[i].get()).stream_seq, 41 + i);
+    ASSERT_EQ(natsMsg_AckSync(rest[i].get(), nullptr, nullptr), NATS_OK);
+  }
+  EXPECT_EQ(Data(rest.back().get()), "after");
+  EXPECT_EQ(WaitCounts(stream, "rc", Counts(101, 101, 101, 101, 0, 0, 0)), Counts(101, 101, 101, 101, 0, 0, 0));
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, DurabilityTest,
                          ::testing::Values(Backend::kMeridian, Backend::kNatsServer), ParamName);
 

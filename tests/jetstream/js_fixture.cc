@@ -3,7 +3,9 @@
 #include <cctype>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/support/process.h"
 
 namespace meridian::testing::jetstream {
@@ -119,7 +121,13 @@ bool JetStreamTest::Connect(const std::string& url) {
 void JetStreamTest::TearDown() {
   client_.reset();
   if (own_) {
-    EXPECT_EQ(own_->DaemonExits(), "") << "a daemon exited during the test:\n" << own_->Log();
+    std::string unexpected;
+    for (absl::string_view line : absl::StrSplit(own_->DaemonExits(), '\n', absl::SkipEmpty())) {
+      if (expected_exit_.empty() || !absl::StrContains(line, expected_exit_ + " exited")) {
+        absl::StrAppend(&unexpected, line, "\n");
+      }
+    }
+    EXPECT_EQ(unexpected, "") << "a daemon exited during the test:\n" << own_->Log();
     own_.reset();
   }
 }

@@ -77,8 +77,11 @@ class JetStreamTest : public ::testing::TestWithParam<Backend> {
   jsCtx* js() const { return client_->js(); }
   Client& client() { return *client_; }
 
-  // A server of this test's backend for this test alone (stopped at the end).
+  // A server of this test's backend for this test alone (stopped at the end;
+  // a daemon that exited meanwhile fails the test, unless it was this one).
   JsServer* OwnServer();
+  // The test kills Meridian's `daemon` (e.g. "meridian-router") on purpose.
+  void ExpectDaemonExit(const std::string& daemon) { expected_exit_ = daemon; }
   // Replaces the test's client by one connected to `url` (the helpers below
   // use it); false, with a test failure, if it cannot connect.
   bool Connect(const std::string& url);
@@ -118,6 +121,7 @@ class JetStreamTest : public ::testing::TestWithParam<Backend> {
   JsServer* server_ = nullptr;
   std::unique_ptr<Client> client_;
   std::unique_ptr<JsServer> own_;
+  std::string expected_exit_;
 };
 
 }  // namespace meridian::testing::jetstream

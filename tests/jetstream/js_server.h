@@ -37,6 +37,8 @@ class JsServer {
   std::string url() const;
   const std::string& store_dir() const { return store_dir_; }
   bool running() const { return pid_ > 0; }
+  // The launcher's / server's pid (-1 when not running).
+  pid_t pid() const { return pid_; }
   // This run's log (stderr); earlier runs' logs are in PreviousLogs().
   std::string Log() const { return process_.Stderr(); }
   const std::string& PreviousLogs() const { return previous_logs_; }
