@@ -357,6 +357,26 @@ test("many keys: 200 puts, keys() and watch() see all of them", T, async () => {
   await stopIter(w);
 });
 
+// More keys than meridian-jetstream delivers to one consumer in a turn (4,096):
+// keys() and watch() use ordered consumers without acks, which nothing else
+// brings back once a turn's budget is spent.
+test("more keys than a few delivery turns: 12,000 keys, keys() and watch() see all", T, async () => {
+  const kv = await kvm.create(bucketName("lots"));
+  const N = 12000;
+  for (let i = 0; i < N; i += 500) {
+    await withTimeout(
+      Promise.all(Array.from({ length: 500 }, (_, j) => kv.put(`k.${i + j}`, "v"))),
+      20_000,
+      `puts ${i}..${i + 499}`,
+    );
+  }
+  assert.equal((await keysOf(kv)).length, N);
+  const w = await kv.watch();
+  const initial = await takeN(w, N, 15_000, "initial values");
+  assert.equal(new Set(initial.map((e) => e.key)).size, N);
+  await stopIter(w);
+});
+
 // ---- features the reference 2.9.10 lacks (skipped there; spec expectations) ----
 
 test("[2.11] limit markers: per-key TTL on create, MaxAge marker reads as PURGE", T, async (t) => {
