@@ -69,11 +69,6 @@ void PeerLink::Stop() {
 
 bool PeerLink::Drive(bool writable) { return client_->Drive(writable); }
 
-bool PeerLink::HasPending() const {
-  std::lock_guard<std::mutex> lock(inbox_->mu);
-  return !inbox_->frames.empty();
-}
-
 bool PeerLink::Drain(PeerVisitor& visitor) {
   std::vector<std::unique_ptr<Frame>> frames;
   {

@@ -58,7 +58,6 @@ class PeerLink {
 
   // Engine thread. True when Frames were waiting.
   bool Drain(PeerVisitor& visitor);
-  bool HasPending() const;
 
   // Engine thread. False when the stream is down or its queue is full (the
   // caller keeps what it wanted to send and retries).
